@@ -1,0 +1,34 @@
+// The kustomize exec plugin protocol, for `kubectl kustomize --enable-alpha-plugins`, which never
+// runs KRM exec functions (FACTS.md). kustomize runs
+//   $KUSTOMIZE_PLUGIN_HOME/switchyard.dev/v1alpha1/routingpolicy/RoutingPolicy CONFIG_FILE
+// with every resource as a YAML stream on stdin, and takes the stream on stdout as the result.
+import { Document } from 'yaml';
+import { processItems } from '../krm/process.ts';
+import { parseStream, stringifyStream } from '../krm/resource-list.ts';
+import { PARSE_OPTIONS, toPlain } from '../krm/yaml.ts';
+import type { Result } from '../model/result.ts';
+import { readFragmentFolders } from './fragment-folders.ts';
+import { displayPath, exitCodeFor, printResults, readTextFile } from './io.ts';
+
+export function kustomizePlugin(configPath: string, input: string, now: Date): { stdout: string; results: Result[]; exitCode: number } {
+  const config = parseStream(readTextFile(configPath), displayPath(configPath));
+  const stream = parseStream(input);
+  const readResults = [...config.results, ...stream.results];
+  if (readResults.length > 0) return { stdout: '', results: readResults, exitCode: 1 };
+  const policyItem = config.items[0];
+  const { items, results, ok } = processItems({
+    doc: new Document(null, PARSE_OPTIONS),
+    items: stream.items,
+    ...(policyItem ? { policy: { object: toPlain(policyItem.doc, policyItem.node), source: { path: displayPath(configPath) } } } : {}),
+    now,
+    readFragments: readFragmentFolders,
+  });
+  return { stdout: ok ? stringifyStream(items) : '', results, exitCode: exitCodeFor(results) };
+}
+
+export function runKustomizePlugin(configPath: string, input: string, now: Date): number {
+  const run = kustomizePlugin(configPath, input, now);
+  process.stdout.write(run.stdout);
+  printResults(run.results, ['error', 'warning']);
+  return run.exitCode;
+}

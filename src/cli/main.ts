@@ -1,0 +1,101 @@
+// The `switchyard` executable: picks the command and turns outcomes into exit codes.
+// Commands are thin: each parses its flags and calls the one processor (src/krm/process.ts).
+import { basename } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runFn } from './fn.ts';
+import { FN_HELP, MAIN_HELP, PLUGIN_HELP, RENDER_HELP } from './help.ts';
+import { InputError, printResults, readStdin, UsageError } from './io.ts';
+import { runKustomizePlugin } from './kustomize-plugin.ts';
+import { runRender } from './render.ts';
+
+declare const SWITCHYARD_VERSION: string;
+const VERSION = typeof SWITCHYARD_VERSION === 'string' ? SWITCHYARD_VERSION : 'dev';
+
+const NOW_OPTION = { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+  }
+}
+
+function nowFrom(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const now = new Date(value);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now ${value} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
+  return now;
+}
+
+function run(argv: string[], invokedAs: string): number {
+  // kustomize calls a plugin by its path, with the config file as the only argument.
+  if (invokedAs === 'RoutingPolicy') return runKustomizePlugin(argv[0] ?? '', readStdin(), new Date());
+
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      if (process.stdin.isTTY) {
+        process.stderr.write(`${MAIN_HELP}\n`);
+        return 2;
+      }
+      return runFn(readStdin(), new Date());
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${MAIN_HELP}\n`);
+      return 0;
+    case '-v':
+    case '--version':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'fn': {
+      const { values, positionals } = parse(rest, NOW_OPTION);
+      if (values.help) return help(FN_HELP);
+      if (positionals.length > 0) throw new UsageError(`fn takes no arguments (got ${positionals.join(' ')}); it reads a ResourceList on stdin.`);
+      return runFn(readStdin(), nowFrom(values.now));
+    }
+    case 'render': {
+      const { values, positionals } = parse(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+      if (values.help) return help(RENDER_HELP);
+      if (positionals.length === 0) throw new UsageError('render needs at least one PATH (a file, a folder, or - for stdin).');
+      return runRender({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: nowFrom(values.now), quiet: values.quiet === true });
+    }
+    case 'kustomize-plugin': {
+      const { values, positionals } = parse(rest, NOW_OPTION);
+      if (values.help) return help(PLUGIN_HELP);
+      if (positionals.length !== 1) throw new UsageError('kustomize-plugin takes one CONFIG file.');
+      return runKustomizePlugin(positionals[0]!, readStdin(), nowFrom(values.now));
+    }
+    default:
+      throw new UsageError(`unknown command ${command}; the commands are render, fn and kustomize-plugin.`);
+  }
+}
+
+function help(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+function main(): void {
+  let code: number;
+  try {
+    code = run(process.argv.slice(2), basename(process.argv[1] ?? ''));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`switchyard: ${error.message}\nRun switchyard --help for usage.\n`);
+      code = 2;
+    } else if (error instanceof InputError) {
+      printResults([{ severity: 'error', message: error.message }]);
+      code = 1;
+    } else {
+      // A bug: show everything, so that it can be reported.
+      process.stderr.write(`switchyard ${VERSION}: internal error; please report it with this trace.\n${(error as Error)?.stack ?? String(error)}\n`);
+      code = 70;
+    }
+  }
+  process.exitCode = code;
+}
+
+main();

@@ -1,0 +1,104 @@
+// ResourceList text <-> items, and multi-document YAML streams <-> items.
+import { Document, isMap, parseAllDocuments, parseDocument, type YAMLMap, isSeq } from 'yaml';
+import type { Source } from '../model/kinds.ts';
+import type { Result } from '../model/result.ts';
+import { INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, isOrchestratorAnnotation } from './annotations.ts';
+import type { Item } from './process.ts';
+import { PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
+
+export interface ResourceList {
+  doc: Document;
+  items: Item[];
+  functionConfig?: YAMLMap;
+}
+
+/** Where kpt (or kustomize) says an object came from. */
+export function sourceOf(node: YAMLMap): Source {
+  const path = node.getIn(['metadata', 'annotations', PATH]) ?? node.getIn(['metadata', 'annotations', LEGACY_PATH]);
+  const index = node.getIn(['metadata', 'annotations', INDEX]) ?? node.getIn(['metadata', 'annotations', LEGACY_INDEX]);
+  const source: Source = {};
+  if (typeof path === 'string') source.path = path;
+  if (typeof index === 'string' && /^\d+$/.test(index)) source.index = Number(index);
+  return source;
+}
+
+/** Parses a ResourceList; a problem with the text itself is returned as an error result. */
+export function parseResourceList(text: string): { list?: ResourceList; results: Result[] } {
+  const doc = parseDocument(text, PARSE_OPTIONS);
+  if (doc.errors.length > 0) {
+    return { results: [{ severity: 'error', message: `the input is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}` }] };
+  }
+  if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList') {
+    return { results: [{ severity: 'error', message: 'the input is not a ResourceList (kind: ResourceList, with items); run this as a KRM function from kpt or kustomize, or use `switchyard render PATH...`.' }] };
+  }
+  const items = doc.get('items');
+  const nodes = isSeq(items) ? items.items : [];
+  const list: ResourceList = { doc, items: nodes.filter(isMap).map((node) => ({ node, source: sourceOf(node), doc })) };
+  const functionConfig = doc.get('functionConfig');
+  if (isMap(functionConfig)) list.functionConfig = functionConfig;
+  return { list, results: [] };
+}
+
+/** The ResourceList with `items` and `results` set; everything else of it as it came. */
+export function stringifyResourceList(list: ResourceList, items: readonly Item[], results: readonly Result[]): string {
+  const { doc } = list;
+  const seq = doc.get('items');
+  if (isSeq(seq)) seq.items = items.map((i) => i.node);
+  else doc.set('items', doc.createNode(items.map((i) => i.node)));
+  doc.set('results', doc.createNode(results));
+  return doc.toString(STRINGIFY_OPTIONS);
+}
+
+/** An empty ResourceList carrying results: the answer to input that could not be read. */
+export function resultsOnly(results: readonly Result[]): string {
+  const doc = new Document({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results });
+  return doc.toString(STRINGIFY_OPTIONS);
+}
+
+/** Parses a multi-document YAML stream; `path` names it in results and sources. */
+export function parseStream(text: string, path?: string): { doc: Document; items: Item[]; results: Result[] } {
+  const docs = parseAllDocuments(text, PARSE_OPTIONS);
+  const holder = new Document(null, PARSE_OPTIONS);
+  const results: Result[] = [];
+  const items: Item[] = [];
+  if (!Array.isArray(docs)) return { doc: holder, items, results }; // an empty stream
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      results.push({
+        severity: 'error',
+        message: `${path ?? 'the input'} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+        ...(path ? { file: { path, index } } : {}),
+      });
+      return;
+    }
+    if (doc.contents === null) return; // an empty document, such as a trailing ---
+    if (isMap(doc.contents)) {
+      const fromAnnotations = sourceOf(doc.contents);
+      items.push({ node: doc.contents, source: path ? { path, index } : fromAnnotations, doc });
+    } else if (isSeq(doc.contents) || doc.contents) {
+      results.push({
+        severity: 'error',
+        message: `${path ?? 'the input'}: document ${index + 1} is not a Kubernetes object (a map with apiVersion and kind).`,
+        ...(path ? { file: { path, index } } : {}),
+      });
+    }
+  });
+  return { doc: docs[0] ?? holder, items, results };
+}
+
+/** Items as a multi-document YAML stream, without the orchestrator's annotations. */
+export function stringifyStream(items: readonly Item[]): string {
+  return items
+    .map(({ node }) => {
+      const copy = node.clone() as YAMLMap;
+      const annotations = copy.getIn(['metadata', 'annotations']);
+      if (isMap(annotations)) {
+        annotations.items = annotations.items.filter((pair) => !isOrchestratorAnnotation(String((pair.key as { value?: unknown })?.value ?? pair.key)));
+        if (annotations.items.length === 0) copy.deleteIn(['metadata', 'annotations']);
+      }
+      const doc = new Document(null, PARSE_OPTIONS);
+      doc.contents = copy;
+      return doc.toString(STRINGIFY_OPTIONS);
+    })
+    .join('---\n');
+}

@@ -1,0 +1,29 @@
+// Canonical output: the same input set gives the same bytes. Known keys come in a fixed order;
+// anything else (fields of a base object we carry through) is sorted.
+
+/** A copy of `value` with every object's keys sorted, recursively. */
+export function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortKeysDeep(v);
+  }
+  return out;
+}
+
+/** `object` with `first` keys in that order, then the others sorted; undefined values dropped. */
+export function ordered<T extends Record<string, unknown>>(object: T, first: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const key of first) if (object[key] !== undefined) out[key] = object[key];
+  for (const key of Object.keys(object).sort()) {
+    if (!first.includes(key) && object[key] !== undefined) out[key] = sortKeysDeep(object[key]);
+  }
+  return out as T;
+}
+
+/** A stable text form for comparing two values regardless of key order. */
+export const fingerprint = (value: unknown): string => JSON.stringify(sortKeysDeep(value) ?? null);
+
+export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

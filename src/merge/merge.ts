@@ -1,0 +1,268 @@
+// The whole merge: (policy, fragments, base objects, workloads, now) -> VirtualServices,
+// DestinationRules and results. Pure: no I/O, no clock, no environment; inputs are not mutated.
+import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../model/istio.ts';
+import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
+import type { Result } from '../model/result.ts';
+import type { Problem } from '../schema/validate.ts';
+import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
+import { byString, fingerprint, sortKeysDeep } from './canonical.ts';
+import { checkFragment, type CheckedFragment } from './fragments.ts';
+import { describeSubject, qualified, resultFor } from './messages.ts';
+import { resolvePolicy, type Policy } from './policy.ts';
+import { chooseReleases, type ReleaseShare } from './releases.ts';
+import { orderRoutes } from './routes.ts';
+
+export interface WorkloadRef {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface MergeInput {
+  policy: Sourced<unknown>;
+  fragments: readonly Sourced<unknown>[];
+  /** VirtualServices and DestinationRules of the input: bases, or what an earlier run generated. */
+  istioObjects: readonly Sourced<KubeObject>[];
+  /** Every object of the input, by kind and name, for `spec.workload` cleanup. */
+  workloads: readonly WorkloadRef[];
+  now: Date;
+}
+
+export interface ObjectId {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface MergeOutput {
+  /** One VirtualService and one DestinationRule per service, sorted by namespace and service. */
+  objects: (VirtualService | DestinationRule)[];
+  /** Objects Switchyard generated earlier for a service that has no live fragment any more. */
+  retired: ObjectId[];
+  results: Result[];
+}
+
+/** A fragment in the merge, with what happened to it. */
+interface Entry extends CheckedFragment {
+  /** Why it is left out without being broken (expired, workload gone). */
+  inactive?: string;
+}
+
+export function merge(input: MergeInput): MergeOutput {
+  const { policy, results } = resolvePolicy(input.policy);
+  if (!policy) return { objects: [], retired: [], results };
+
+  const entries: Entry[] = [...input.fragments].sort(bySource).map((f) => checkFragment(f, policy));
+  flagDuplicateNames(entries);
+  for (const entry of entries) if (entry.fragment) entry.inactive = inactiveReason(entry.fragment, input);
+
+  const services = groupByService(entries.filter(isLive));
+  const objects: (VirtualService | DestinationRule)[] = [];
+  const summaries: Result[] = [];
+  const serviceResults: Result[] = [];
+  for (const [key, group] of services) {
+    const id = parseServiceKey(key);
+    flagBranchConflicts(group);
+    flagSubsetConflicts(group);
+    const live = group.filter(isLive);
+    if (live.length === 0) continue;
+
+    const environments = new Map<string, ReleaseShare[]>();
+    for (const env of policy.environments) {
+      const releases = live.filter((e) => e.fragment!.spec.release?.environment === env.name);
+      const traffic = chooseReleases(env.name, releases.map((e) => e.fragment!));
+      for (const [fragment, problems] of traffic.problems) addProblems(live.find((e) => e.fragment === fragment)!, problems);
+      if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
+    }
+    const routed = group.filter(isLive);
+    const routes = orderRoutes(policy, {
+      service: id.service,
+      branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
+      environments,
+    });
+    const subsets = collectSubsets(routed.map((e) => e.fragment!));
+    const base = (kind: string) => findBase(input.istioObjects, kind, id);
+    const vs = buildVirtualService(id, policy, routes, base('VirtualService'));
+    const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'));
+    objects.push(vs, dr);
+
+    const where = `VirtualService ${qualified(id.namespace, id.service)}`;
+    if (!routes.some((r) => r.match === undefined)) {
+      const defaultEnv = policy.environments.find((e) => e.isDefault);
+      serviceResults.push({
+        severity: 'warning',
+        message: defaultEnv
+          ? `${where}: environment ${defaultEnv.name} (the default) has no stable release of service ${id.service}, so requests that match no route get none (404); add a release fragment for ${defaultEnv.name}.`
+          : `${where}: the policy names no default environment, so requests that match no host or branch get no route (404).`,
+        resourceRef: { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) },
+      });
+    }
+    summaries.push({
+      severity: 'info',
+      message: `merged ${routed.length} fragment${routed.length === 1 ? '' : 's'} into ${where}: ${routes.length} route${routes.length === 1 ? '' : 's'}, ${subsets.length} subset${subsets.length === 1 ? '' : 's'}.`,
+      resourceRef: { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) },
+    });
+  }
+
+  for (const entry of entries) results.push(...entryResults(entry, policy));
+  const retired = retire(input.istioObjects, objects);
+  for (const id of retired) {
+    results.push({
+      severity: 'info',
+      message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because service ${id.name} has no live RouteFragment any more.`,
+      resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
+    });
+  }
+  results.push(...serviceResults, ...summaries);
+  return { objects, retired, results };
+}
+
+const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;
+
+function bySource(a: Sourced<unknown>, b: Sourced<unknown>): number {
+  const key = (s: Sourced<unknown>) => {
+    const meta = (s.object as KubeObject | null)?.metadata;
+    return [String(meta?.namespace ?? ''), String(meta?.name ?? ''), s.source.path ?? '', String(s.source.index ?? 0).padStart(9, '0'), fingerprint(s.object)];
+  };
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) {
+    const c = byString(ka[i]!, kb[i]!);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+function addProblems(entry: Entry, problems: readonly Problem[]): void {
+  entry.problems.push(...problems);
+}
+
+/** Two fragments with one name: neither can be trusted to be the real one. */
+function flagDuplicateNames(entries: Entry[]): void {
+  const byName = new Map<string, Entry[]>();
+  for (const e of entries) {
+    if (!e.subject.ref.name) continue;
+    const key = qualified(e.subject.ref.namespace, e.subject.ref.name);
+    byName.set(key, [...(byName.get(key) ?? []), e]);
+  }
+  for (const [name, same] of byName) {
+    if (same.length < 2) continue;
+    const places = same.map((e) => e.subject.source.path ?? '(no file)').join(', ');
+    for (const e of same) {
+      addProblems(e, [{ path: 'metadata.name', message: `is ${name}, which ${same.length} RouteFragments use (${places}); give each fragment its own name.` }]);
+    }
+  }
+}
+
+function inactiveReason(f: RouteFragment, input: MergeInput): string | undefined {
+  const { expires, workload } = f.spec;
+  if (expires !== undefined && Date.parse(expires) <= input.now.getTime()) {
+    return `expired at ${expires}; it is left out of the routes, and its file can be deleted.`;
+  }
+  if (workload && input.workloads.some((w) => w.kind === workload.kind)) {
+    const ns = f.metadata.namespace;
+    const present = input.workloads.some(
+      (w) => w.kind === workload.kind && w.name === workload.name && (ns === undefined || w.namespace === undefined || w.namespace === ns),
+    );
+    if (!present) {
+      return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input (other ${workload.kind}s are); it is left out of the routes, and its file can be deleted.`;
+    }
+  }
+  return undefined;
+}
+
+const serviceKey = (f: RouteFragment): string => `${f.metadata.namespace ?? ''}/${f.spec.service}`;
+
+function parseServiceKey(key: string): ServiceId {
+  const [namespace = '', service = ''] = key.split('/');
+  return namespace ? { namespace, service } : { service };
+}
+
+function groupByService(entries: readonly Entry[]): Map<string, Entry[]> {
+  const groups = new Map<string, Entry[]>();
+  for (const e of entries) {
+    const key = serviceKey(e.fragment!);
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return new Map([...groups].sort(([a], [b]) => byString(a, b)));
+}
+
+/** One header value on one header, scope and match kind routes to one build only. */
+function flagBranchConflicts(group: readonly Entry[]): void {
+  const byKey = new Map<string, Entry[]>();
+  for (const e of group) {
+    const b = e.fragment!.spec.branch;
+    if (!b) continue;
+    const key = JSON.stringify([b.environment ?? '', b.header ?? '', b.match ?? 'exact', b.value]);
+    byKey.set(key, [...(byKey.get(key) ?? []), e]);
+  }
+  for (const same of byKey.values()) {
+    if (same.length < 2) continue;
+    for (const e of same) {
+      const others = same.filter((o) => o !== e).map((o) => describeSubject(o.subject)).join(', ');
+      const b = e.fragment!.spec.branch!;
+      addProblems(e, [{ path: 'spec.branch.value', message: `is ${JSON.stringify(b.value)}, which ${others} routes too; one header value routes to one build, so both are left out: delete the stale fragment.` }]);
+    }
+  }
+}
+
+/**
+ * One subset name means one set of pods. Where definitions differ, releases are believed over
+ * branches (a branch cannot redefine a release's pods); two differing releases are both wrong.
+ */
+function flagSubsetConflicts(group: readonly Entry[]): void {
+  const byName = new Map<string, Entry[]>();
+  for (const e of group) {
+    if (!isLive(e)) continue;
+    const name = e.fragment!.spec.subset.name;
+    byName.set(name, [...(byName.get(name) ?? []), e]);
+  }
+  for (const [name, same] of byName) {
+    const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: e.fragment!.spec.subset.trafficPolicy });
+    if (new Set(same.map(shape)).size < 2) continue;
+    const releaseShapes = new Set(same.filter((e) => e.role === 'release').map(shape));
+    for (const e of same) {
+      const trusted = releaseShapes.size === 1 && e.role === 'release';
+      const agrees = releaseShapes.size === 1 && releaseShapes.has(shape(e));
+      if (trusted || agrees) continue;
+      const others = same.filter((o) => o !== e && shape(o) !== shape(e)).map((o) => describeSubject(o.subject)).join(', ');
+      addProblems(e, [{ path: 'spec.subset', message: `names subset ${name}, which ${others} defines with other labels or trafficPolicy; a subset name must select the same pods everywhere: rename the subset or make the definitions equal.` }]);
+    }
+  }
+}
+
+function collectSubsets(fragments: readonly RouteFragment[]): DestinationRuleSubset[] {
+  const subsets = new Map<string, DestinationRuleSubset>();
+  for (const f of fragments) {
+    const { name, labels, trafficPolicy } = f.spec.subset;
+    if (!subsets.has(name)) {
+      subsets.set(name, { name, labels, ...(trafficPolicy ? { trafficPolicy: sortKeysDeep(trafficPolicy) as Record<string, unknown> } : {}) });
+    }
+  }
+  return [...subsets.values()];
+}
+
+function findBase(objects: readonly Sourced<KubeObject>[], kind: string, id: ServiceId): KubeObject | undefined {
+  return objects.find((o) => o.object.kind === kind && o.object.metadata?.name === id.service && (o.object.metadata?.namespace ?? undefined) === id.namespace)?.object;
+}
+
+/** What Switchyard made before (it carries the managed-by label) and would not make now. */
+function retire(existing: readonly Sourced<KubeObject>[], made: readonly (VirtualService | DestinationRule)[]): ObjectId[] {
+  const key = (kind: unknown, ns: unknown, name: unknown) => `${String(kind)}/${String(ns ?? '')}/${String(name)}`;
+  const madeKeys = new Set(made.map((o) => key(o.kind, o.metadata.namespace, o.metadata.name)));
+  return existing
+    .map((o) => o.object)
+    .filter((o) => (o.metadata?.labels as Record<string, unknown> | undefined)?.[MANAGED_BY_LABEL] === MANAGED_BY)
+    .filter((o) => !madeKeys.has(key(o.kind, o.metadata?.namespace, o.metadata?.name)))
+    .map((o) => ({ kind: String(o.kind), name: String(o.metadata?.name), ...(typeof o.metadata?.namespace === 'string' ? { namespace: o.metadata.namespace } : {}) }))
+    .sort((a, b) => byString(key(a.kind, a.namespace, a.name), key(b.kind, b.namespace, b.name)));
+}
+
+function entryResults(entry: Entry, policy: Policy): Result[] {
+  if (entry.problems.length === 0) return entry.inactive ? [resultFor(entry.subject, 'info', entry.inactive)] : [];
+  const fatal = entry.role === 'release' || policy.invalidBranches === 'fail';
+  if (fatal) return entry.problems.map((p) => resultFor(entry.subject, 'error', p.message, p.path || undefined));
+  return entry.problems.map((p) =>
+    resultFor(entry.subject, 'warning', `${p.message} This branch fragment is left out; everything else renders.`, p.path || undefined),
+  );
+}

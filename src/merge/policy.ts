@@ -1,0 +1,95 @@
+// The RoutingPolicy, validated and with its defaults filled in.
+import { DEFAULT_BRANCH_HEADER, POLICY_KIND, API_VERSION, type RoutingPolicy, type Sourced, type RouteSettings } from '../model/kinds.ts';
+import type { Result } from '../model/result.ts';
+import { checkPolicySchema } from '../schema/validate.ts';
+import { checkHeaderName } from './headers.ts';
+import { resultFor, type Subject } from './messages.ts';
+
+export type MatchKind = 'exact' | 'prefix' | 'regex';
+
+export interface PolicyEnvironment {
+  name: string;
+  hosts: string[];
+  isDefault: boolean;
+  allowBranches: boolean;
+  releasePaths?: string[];
+}
+
+export interface Policy {
+  branchHeader: string;
+  allowedHeaders: ReadonlySet<string>;
+  allowedMatches: ReadonlySet<MatchKind>;
+  invalidBranches: 'quarantine' | 'fail';
+  /** In policy order. */
+  environments: PolicyEnvironment[];
+  gateways?: string[];
+  exportTo?: string[];
+  routeSettings?: RouteSettings;
+  trafficPolicy?: Record<string, unknown>;
+}
+
+export function policySubject(sourced: Sourced<unknown>): Subject {
+  const object = (sourced.object ?? {}) as { metadata?: { name?: unknown; namespace?: unknown } };
+  const ref = { apiVersion: API_VERSION, kind: POLICY_KIND, name: typeof object.metadata?.name === 'string' ? object.metadata.name : '' };
+  return {
+    ref: typeof object.metadata?.namespace === 'string' ? { ...ref, namespace: object.metadata.namespace } : ref,
+    source: sourced.source,
+  };
+}
+
+/** Validates the policy; any problem is an error, since the policy shapes every route. */
+export function resolvePolicy(sourced: Sourced<unknown>): { policy?: Policy; results: Result[] } {
+  const subject = policySubject(sourced);
+  const problems = checkPolicySchema(sourced.object);
+  const results = problems.map((p) => resultFor(subject, 'error', p.message, p.path));
+  if (results.length > 0) return { results };
+
+  const spec = (sourced.object as RoutingPolicy).spec;
+  const error = (message: string, field?: string) => results.push(resultFor(subject, 'error', message, field));
+  const branchHeader = spec.branchHeader ?? DEFAULT_BRANCH_HEADER;
+  const allowedHeaders = spec.allowedHeaders ?? [branchHeader];
+  [branchHeader, ...allowedHeaders].forEach((header, i) => {
+    const problem = checkHeaderName(header);
+    if (problem) error(problem, i === 0 ? 'spec.branchHeader' : `spec.allowedHeaders[${i - 1}]`);
+  });
+
+  const seenNames = new Map<string, number>();
+  const hostOwner = new Map<string, string>();
+  const defaults: string[] = [];
+  spec.environments.forEach((env, i) => {
+    const at = `spec.environments[${i}]`;
+    const earlier = seenNames.get(env.name);
+    if (earlier !== undefined) error(`names environment ${env.name} again (also spec.environments[${earlier}]); give each environment its own name.`, `${at}.name`);
+    seenNames.set(env.name, i);
+    if (env.default) defaults.push(env.name);
+    (env.hosts ?? []).forEach((host, j) => {
+      const owner = hostOwner.get(host);
+      if (owner !== undefined && owner !== env.name) error(`is ${host}, a host of environment ${owner} too; a host belongs to one environment.`, `${at}.hosts[${j}]`);
+      hostOwner.set(host, env.name);
+    });
+    if (!env.default && (env.hosts ?? []).length === 0) {
+      error(`has no hosts and is not the default, so no request could reach it; give it hosts or make it the default.`, at);
+    }
+  });
+  if (defaults.length > 1) error(`marks ${defaults.join(' and ')} as default; at most one environment may be the default (the catch-all route).`, 'spec.environments');
+  if (results.length > 0) return { results };
+
+  const policy: Policy = {
+    branchHeader,
+    allowedHeaders: new Set(allowedHeaders),
+    allowedMatches: new Set(spec.allowedMatches ?? ['exact']),
+    invalidBranches: spec.invalidBranches ?? 'quarantine',
+    environments: spec.environments.map((env) => ({
+      name: env.name,
+      hosts: env.hosts ?? [],
+      isDefault: env.default === true,
+      allowBranches: env.allowBranches !== false,
+      ...(env.releasePaths ? { releasePaths: env.releasePaths } : {}),
+    })),
+    ...(spec.gateways ? { gateways: spec.gateways } : {}),
+    ...(spec.exportTo ? { exportTo: spec.exportTo } : {}),
+    ...(spec.routeSettings ? { routeSettings: spec.routeSettings } : {}),
+    ...(spec.trafficPolicy ? { trafficPolicy: spec.trafficPolicy as Record<string, unknown> } : {}),
+  };
+  return { policy, results };
+}

@@ -1,0 +1,43 @@
+// Envoy matches regex headers with RE2, which has no lookaround, backreferences, atomic groups
+// or possessive quantifiers. A pattern RE2 would reject makes Istio reject the whole
+// VirtualService, so it is caught here, with the reason.
+
+/** Why RE2 would reject `pattern`, or undefined if it is acceptable. */
+export function re2Problem(pattern: string): string | undefined {
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (/[1-9]/.test(next) || next === 'k') return 'uses a backreference, which RE2 (Envoy) does not support';
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // Skip a character class: nothing inside it is a group or quantifier.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      i = j;
+      continue;
+    }
+    if (c === '(' && pattern[i + 1] === '?') {
+      const rest = pattern.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!') || rest === '<=' || rest === '<!') {
+        return 'uses a lookaround ((?=, (?!, (?<=, (?<!), which RE2 (Envoy) does not support';
+      }
+      if (rest.startsWith('>')) return 'uses an atomic group ((?>), which RE2 (Envoy) does not support';
+    }
+    if ((c === '*' || c === '+' || c === '?' || c === '}') && pattern[i + 1] === '+') {
+      return 'uses a possessive quantifier (*+, ++, ?+), which RE2 (Envoy) does not support';
+    }
+  }
+  // What remains is close enough to JavaScript's syntax to catch unbalanced groups and the like.
+  // RE2's inline flags, (?i), are not JavaScript's, so they are set aside first.
+  try {
+    new RegExp(pattern.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?P?<([A-Za-z_]\w*)>/g, '(?<$1>'));
+  } catch (error) {
+    return `is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`;
+  }
+  return undefined;
+}
