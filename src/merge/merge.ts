@@ -113,7 +113,10 @@ export function merge(input: MergeInput): MergeOutput {
       resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     });
   }
-  results.push(...serviceResults, ...summaries);
+  results.push(...serviceResults);
+  // A failed render renders nothing: no summary that could be read as success.
+  if (results.some((r) => r.severity === 'error')) return { objects: [], retired: [], results };
+  results.push(...summaries);
   return { objects, retired, results };
 }
 

@@ -22,7 +22,17 @@ function check(validate: ValidateFunction, schema: Json, object: unknown): Probl
   const errors = validate.errors ?? [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  // `valeu` for `value` is one mistake, not two: the missing field is explained by the typo.
+  const suggested = new Set(
+    errors
+      .filter((e) => e.keyword === 'additionalProperties')
+      .map((e) => {
+        const known = Object.keys((schemaFor(schema, pointerSegments(e.instancePath))?.properties as Json) ?? {});
+        return `${e.instancePath}/${nearest(String(e.params.additionalProperty), known) ?? ''}`;
+      }),
+  );
   for (const error of errors) {
+    if (error.keyword === 'required' && suggested.has(`${error.instancePath}/${String(error.params.missingProperty)}`)) continue;
     const problem = describe(error, (segments) => schemaFor(schema, segments), object);
     if (!problem) continue;
     const key = `${problem.path}\0${problem.message}`;
