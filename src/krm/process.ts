@@ -99,9 +99,11 @@ export function processItems(input: ProcessInput): ProcessOutput {
   const items: Item[] = [];
   for (const item of input.items) {
     const { node } = item;
-    if (isFragment(node) || isPolicy(node)) {
-      if (!isLocalConfig(node)) node.setIn(['metadata', 'annotations', LOCAL_CONFIG], 'true');
-      items.push(item);
+    if ((isFragment(node) || isPolicy(node)) && !isLocalConfig(node)) {
+      // Switchyard's own kinds are local config: kpt keeps their files, nothing applies them.
+      const marked = node.clone() as YAMLMap;
+      marked.setIn(['metadata', 'annotations', LOCAL_CONFIG], 'true');
+      items.push({ ...item, node: marked });
       continue;
     }
     if (!isIstioRouting(node)) {

@@ -8,6 +8,8 @@ import { PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
 
 export interface ResourceList {
   doc: Document;
+  /** The text it was parsed from, for copying unchanged items verbatim. */
+  text?: string;
   items: Item[];
   functionConfig?: YAMLMap;
 }
@@ -33,19 +35,64 @@ export function parseResourceList(text: string): { list?: ResourceList; results:
   }
   const items = doc.get('items');
   const nodes = isSeq(items) ? items.items : [];
-  const list: ResourceList = { doc, items: nodes.filter(isMap).map((node) => ({ node, source: sourceOf(node), doc })) };
+  const list: ResourceList = { doc, text, items: nodes.filter(isMap).map((node) => ({ node, source: sourceOf(node), doc })) };
   const functionConfig = doc.get('functionConfig');
   if (isMap(functionConfig)) list.functionConfig = functionConfig;
   return { list, results: [] };
 }
 
-/** The ResourceList with `items` and `results` set; everything else of it as it came. */
+/**
+ * The ResourceList with `items` and `results` set. Items that come out as they came in (the same,
+ * unmodified node) are copied from the input text byte for byte, comments, quoting, number spelling
+ * and all; only new or changed items are printed. This keeps kpt's files identical without
+ * teaching the printer every formatting quirk, and costs nothing for objects passed through.
+ */
 export function stringifyResourceList(list: ResourceList, items: readonly Item[], results: readonly Result[]): string {
-  const { doc } = list;
-  const seq = doc.get('items');
-  if (isSeq(seq)) seq.items = items.map((i) => i.node);
-  else doc.set('items', doc.createNode(items.map((i) => i.node)));
-  doc.set('results', doc.createNode(results));
+  const { doc, text } = list;
+  const seq = doc.get('items', true);
+  const resultsNode = doc.createNode(results);
+  if (text === undefined || !isSeq(seq) || seq.flow || !seq.range || seq.items.length === 0) {
+    if (isSeq(seq)) seq.items = items.map((i) => i.node);
+    else doc.set('items', doc.createNode(items.map((i) => i.node)));
+    doc.set('results', resultsNode);
+    return doc.toString(STRINGIFY_OPTIONS);
+  }
+  // Each input item's text runs from the end of the one before it (its "- ", comments) to its own end.
+  const regions = new Map<unknown, string>();
+  seq.items.forEach((node, i) => {
+    const start = i === 0 ? seq.range![0] : (seq.items[i - 1] as YAMLMap).range![2];
+    regions.set(node, text.slice(start, (node as YAMLMap).range![2]));
+  });
+  const seqStart = seq.range[0];
+  const seqEnd = seq.range[2];
+  const column = seqStart - (text.lastIndexOf('\n', seqStart - 1) + 1);
+  const dash = `${' '.repeat(column)}- `;
+  const body = items
+    .map(({ node }) => {
+      const original = regions.get(node);
+      if (original !== undefined) return original.endsWith('\n') ? original : `${original}\n`;
+      const printed = stringifyNode(node).replace(/\n$/, '').split('\n');
+      return `${printed.map((line, i) => (i === 0 ? dash : line ? ' '.repeat(column + 2) : '') + line).join('\n')}\n`;
+    })
+    .join('');
+  // Whatever followed the items (functionConfig, ...) stays; earlier results are replaced.
+  let rest = text.slice(seqEnd);
+  const previous = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => (p.key as { value?: unknown })?.value === 'results') : undefined;
+  const previousRange = (previous?.key as YAMLMap | undefined)?.range;
+  const previousEnd = (previous?.value as YAMLMap | undefined)?.range?.[2];
+  if (previousRange && previousEnd !== undefined && previousRange[0] >= seqEnd) {
+    rest = text.slice(seqEnd, previousRange[0]) + text.slice(previousEnd);
+  }
+  if (rest.length > 0 && !rest.endsWith('\n')) rest += '\n';
+  const head = text.slice(0, seqStart);
+  const resultsText = new Document({ results }).toString(STRINGIFY_OPTIONS);
+  return `${head}${body}${rest}${resultsText}`;
+}
+
+/** One node as a YAML document's text. */
+export function stringifyNode(node: YAMLMap): string {
+  const doc = new Document(null, PARSE_OPTIONS);
+  doc.contents = node;
   return doc.toString(STRINGIFY_OPTIONS);
 }
 
@@ -96,9 +143,7 @@ export function stringifyStream(items: readonly Item[]): string {
         annotations.items = annotations.items.filter((pair) => !isOrchestratorAnnotation(String((pair.key as { value?: unknown })?.value ?? pair.key)));
         if (annotations.items.length === 0) copy.deleteIn(['metadata', 'annotations']);
       }
-      const doc = new Document(null, PARSE_OPTIONS);
-      doc.contents = copy;
-      return doc.toString(STRINGIFY_OPTIONS);
+      return stringifyNode(copy);
     })
     .join('---\n');
 }
