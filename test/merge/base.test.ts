@@ -1,0 +1,243 @@
+// Settings of a whole service: from the policy, else from a base VirtualService/DestinationRule
+// in the input; everything else in a base is kept. Idempotence, and retiring what Switchyard made.
+import { describe, expect, it } from 'vitest';
+import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
+import type { KubeObject, Sourced } from '../../src/model/kinds.ts';
+import type { MergeOutput } from '../../src/merge/merge.ts';
+import { branch, fragment, policy, release, run } from '../builders.ts';
+
+const vs = (out: MergeOutput, service = 'checkout'): VirtualService => out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.name === service)!;
+const dr = (out: MergeOutput, service = 'checkout'): DestinationRule => out.objects.find((o): o is DestinationRule => o.kind === 'DestinationRule' && o.metadata.name === service)!;
+const sourced = (objects: readonly object[]): Sourced<KubeObject>[] => objects.map((object, index) => ({ object: object as KubeObject, source: { path: 'base.yaml', index } }));
+const MANAGED = { 'app.kubernetes.io/managed-by': 'switchyard' };
+
+const fragments = [release('v1', 'production', 1), release('v2', 'production', 2, 10), branch('feature-x', 'x')];
+
+const baseVS = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}) => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name: 'checkout', namespace: 'shop', ...meta },
+  spec,
+});
+const baseDR = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}) => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  metadata: { name: 'checkout', namespace: 'shop', ...meta },
+  spec,
+});
+
+describe('service-wide settings from the policy', () => {
+  const p = policy({
+    gateways: ['istio-system/public-gateway'],
+    exportTo: ['.', 'istio-system'],
+    routeSettings: { timeout: '5s', retries: { attempts: 3, perTryTimeout: '2s' }, corsPolicy: { allowOrigins: [{ exact: 'https://shop.example.com' }] } },
+    trafficPolicy: { connectionPool: { http: { http2MaxRequests: 1000 } } },
+  });
+  const out = run(fragments, { policy: p });
+
+  it('writes gateways and exportTo on the VirtualService, and the hosts without the mesh host', () => {
+    expect(vs(out).spec.gateways).toEqual(['istio-system/public-gateway']);
+    expect(vs(out).spec.exportTo).toEqual(['.', 'istio-system']);
+    expect(vs(out).spec.hosts).toEqual(['pre-staging.shop.example.com', 'shop.example.com', 'staging.shop.example.com']);
+  });
+
+  it('writes the route settings on every route', () => {
+    const http = vs(out).spec.http;
+    expect(http.map((r) => r.name)).toEqual(['environment:production', 'branch:feature-x', 'default:production']);
+    for (const route of http) {
+      const { name: _n, match: _m, route: _r, ...settings } = route;
+      expect(settings).toEqual({ timeout: '5s', retries: { attempts: 3, perTryTimeout: '2s' }, corsPolicy: { allowOrigins: [{ exact: 'https://shop.example.com' }] } });
+    }
+    expect(Object.keys(http[0]!).slice(0, 3)).toEqual(['name', 'match', 'route']);
+  });
+
+  it("writes the DestinationRule's top-level trafficPolicy and exportTo", () => {
+    expect(dr(out).spec.trafficPolicy).toEqual({ connectionPool: { http: { http2MaxRequests: 1000 } } });
+    expect(dr(out).spec.exportTo).toEqual(['.', 'istio-system']);
+    expect(Object.keys(dr(out).spec)).toEqual(['host', 'trafficPolicy', 'exportTo', 'subsets']);
+  });
+
+  it('writes none of them when neither policy nor base has them', () => {
+    const plain = run(fragments);
+    expect(Object.keys(vs(plain).spec)).toEqual(['hosts', 'http']);
+    expect(Object.keys(dr(plain).spec)).toEqual(['host', 'subsets']);
+    expect(vs(plain).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: MANAGED });
+    for (const route of vs(plain).spec.http) expect(Object.keys(route).filter((k) => !['name', 'match', 'route'].includes(k))).toEqual([]);
+  });
+});
+
+describe('service-wide settings from a base VirtualService and DestinationRule', () => {
+  const base = [
+    baseVS(
+      {
+        hosts: ['ignored.example.com'],
+        gateways: ['istio-system/public-gateway'],
+        exportTo: ['.'],
+        tls: [{ match: [{ sniHosts: ['shop.example.com'] }], route: [{ destination: { host: 'checkout' } }] }],
+        http: [
+          { name: 'hand-written', match: [{ uri: { prefix: '/old' } }], timeout: '1s', route: [{ destination: { host: 'old' } }] },
+          { timeout: '5s', retries: { attempts: 3 }, route: [{ destination: { host: 'checkout' } }] },
+        ],
+      },
+      { labels: { team: 'payments' }, annotations: { 'example.com/owner': 'payments' } },
+    ),
+    baseDR(
+      {
+        host: 'someone-else',
+        trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+        workloadSelector: { matchLabels: { app: 'checkout' } },
+        subsets: [{ name: 'hand-written', labels: { version: 'old' } }],
+      },
+      { labels: { team: 'payments' } },
+    ),
+  ];
+  const out = run(fragments, { istioObjects: sourced(base) });
+
+  it('takes gateways and exportTo from the base VirtualService; hosts stay the environments (no mesh gateway, no service host)', () => {
+    expect(vs(out).spec.gateways).toEqual(['istio-system/public-gateway']);
+    expect(vs(out).spec.exportTo).toEqual(['.']);
+    expect(vs(out).spec.hosts).toEqual(['pre-staging.shop.example.com', 'shop.example.com', 'staging.shop.example.com']);
+  });
+
+  it("takes route settings from the base's last http route, and replaces the base's routes", () => {
+    const http = vs(out).spec.http;
+    expect(http.map((r) => r.name)).toEqual(['environment:production', 'branch:feature-x', 'default:production']);
+    for (const route of http) {
+      const { name: _n, match: _m, route: _r, ...settings } = route;
+      expect(settings).toEqual({ retries: { attempts: 3 }, timeout: '5s' });
+    }
+  });
+
+  it('keeps unknown spec fields, labels and annotations of the base, and adds the managed-by label', () => {
+    expect(vs(out).spec.tls).toEqual([{ match: [{ sniHosts: ['shop.example.com'] }], route: [{ destination: { host: 'checkout' } }] }]);
+    expect(vs(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' }, annotations: { 'example.com/owner': 'payments' } });
+    expect(dr(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' } });
+  });
+
+  it("takes the DestinationRule's trafficPolicy, keeps its other fields, and owns host and subsets", () => {
+    expect(dr(out).spec).toEqual({
+      host: 'checkout',
+      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+      subsets: [
+        { name: 'feature-x', labels: { app: 'checkout', version: 'feature-x' } },
+        { name: 'v1', labels: { app: 'checkout', version: 'v1' } },
+        { name: 'v2', labels: { app: 'checkout', version: 'v2' } },
+      ],
+      workloadSelector: { matchLabels: { app: 'checkout' } },
+    });
+  });
+
+  it.each([
+    { case: 'mesh among the base gateways', gateways: ['istio-system/public-gateway', 'mesh'], meshHost: true },
+    { case: 'only an ingress gateway in the base', gateways: ['istio-system/public-gateway'], meshHost: false },
+    { case: 'no gateways in the base', gateways: undefined, meshHost: true },
+  ])('adds the service host when the base binds the mesh gateway or none: $case', ({ gateways, meshHost }) => {
+    const o = run(fragments, { istioObjects: sourced([baseVS(gateways ? { gateways } : {})]) });
+    expect(vs(o).spec.hosts.includes('checkout')).toBe(meshHost);
+  });
+
+  it.each([
+    { case: 'another namespace', meta: { namespace: 'other' } },
+    { case: 'another name', meta: { name: 'cart' } },
+    { case: 'no namespace', meta: { namespace: undefined } },
+  ])('ignores a base of $case', ({ meta }) => {
+    const o = run(fragments, { istioObjects: sourced([baseVS({ gateways: ['istio-system/gw'], exportTo: ['.'] }, meta), baseDR({ trafficPolicy: { tls: { mode: 'DISABLE' } } }, meta)]) });
+    expect(vs(o).spec.gateways).toBeUndefined();
+    expect(vs(o).spec.exportTo).toBeUndefined();
+    expect(dr(o).spec.trafficPolicy).toBeUndefined();
+    expect(vs(o).metadata.labels).toEqual(MANAGED);
+  });
+
+  it('the policy wins over the base', () => {
+    const p = policy({ gateways: ['istio-system/policy-gateway'], exportTo: ['*'], routeSettings: { timeout: '9s' }, trafficPolicy: { tls: { mode: 'SIMPLE' } } });
+    const o = run(fragments, {
+      policy: p,
+      istioObjects: sourced([baseVS({ gateways: ['istio-system/base-gateway', 'mesh'], exportTo: ['.'], http: [{ timeout: '1s' }] }), baseDR({ trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } }, exportTo: ['.'] })]),
+    });
+    expect(vs(o).spec.gateways).toEqual(['istio-system/policy-gateway']);
+    expect(vs(o).spec.hosts).not.toContain('checkout');
+    expect(vs(o).spec.exportTo).toEqual(['*']);
+    for (const route of vs(o).spec.http) expect(route.timeout).toBe('9s');
+    expect(dr(o).spec.trafficPolicy).toEqual({ tls: { mode: 'SIMPLE' } });
+    expect(dr(o).spec.exportTo).toEqual(['*']);
+  });
+});
+
+describe('idempotence: the output fed back as input renders the same objects', () => {
+  const withBase = sourced([
+    baseVS({ gateways: ['istio-system/gw', 'mesh'], http: [{ timeout: '5s' }], tls: [] }, { labels: { team: 'payments' }, annotations: { note: 'hand-written' } }),
+    baseDR({ trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } }, workloadSelector: { matchLabels: { app: 'checkout' } } }),
+  ]);
+  const allSettings = policy({ gateways: ['istio-system/gw'], exportTo: ['.'], routeSettings: { timeout: '5s', retries: { attempts: 2 } }, trafficPolicy: { tls: { mode: 'SIMPLE' } } });
+  const twoServices = [...fragments, fragment('cart-v1', { service: 'cart', release: { environment: 'staging', revision: 1 } }), fragment('eu-v1', { release: { environment: 'production', revision: 1 } }, 'shop-eu')];
+
+  it.each([
+    { case: 'no base, default policy', fragments, istioObjects: [], policy: undefined },
+    { case: 'every setting from the policy', fragments, istioObjects: [], policy: allSettings },
+    { case: 'settings from a base', fragments, istioObjects: withBase, policy: undefined },
+    { case: 'settings from both', fragments, istioObjects: withBase, policy: allSettings },
+    { case: 'several services and namespaces', fragments: twoServices, istioObjects: withBase, policy: undefined },
+    { case: 'no default release (no catch-all)', fragments: [release('s1', 'staging', 1), branch('b', 'b')], istioObjects: [], policy: undefined },
+  ])('$case', ({ fragments: fs, istioObjects, policy: p }) => {
+    const first = run(fs, { istioObjects, ...(p ? { policy: p } : {}) });
+    const second = run(fs, { istioObjects: sourced(first.objects), ...(p ? { policy: p } : {}) });
+    const third = run(fs, { istioObjects: sourced(second.objects), ...(p ? { policy: p } : {}) });
+    expect(JSON.stringify(second.objects)).toBe(JSON.stringify(first.objects));
+    expect(JSON.stringify(third.objects)).toBe(JSON.stringify(first.objects));
+    expect(second.retired).toEqual([]);
+    expect(second.results).toEqual(first.results);
+  });
+});
+
+describe('retiring what Switchyard generated', () => {
+  const generatedFor = (service: string, namespace = 'shop') => {
+    const f = fragment(`${service}-v1`, { service, release: { environment: 'production', revision: 1 } }, namespace);
+    return run([f]).objects;
+  };
+
+  it('retires a generated VirtualService and DestinationRule whose service has no live fragment any more, with an info result', () => {
+    const out = run(fragments, { istioObjects: sourced([...generatedFor('cart'), ...generatedFor('checkout')]) });
+    expect(out.retired).toEqual([
+      { kind: 'DestinationRule', name: 'cart', namespace: 'shop' },
+      { kind: 'VirtualService', name: 'cart', namespace: 'shop' },
+    ]);
+    expect(out.results.filter((r) => r.message.includes('removed')).map((r) => [r.severity, r.message, r.resourceRef])).toEqual([
+      [
+        'info',
+        'DestinationRule shop/cart: removed, because service cart has no live RouteFragment any more.',
+        { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', name: 'cart', namespace: 'shop' },
+      ],
+      [
+        'info',
+        'VirtualService shop/cart: removed, because service cart has no live RouteFragment any more.',
+        { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', name: 'cart', namespace: 'shop' },
+      ],
+    ]);
+    expect(out.objects.map((o) => o.metadata.name)).toEqual(['checkout', 'checkout']);
+  });
+
+  it('retires when the last fragment of a service expired', () => {
+    const old = fragment('cart-v1', { service: 'cart', release: { environment: 'production', revision: 1 }, expires: '2026-01-01T00:00:00Z' });
+    const out = run([...fragments, old], { istioObjects: sourced(generatedFor('cart')) });
+    expect(out.retired.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual(['DestinationRule shop/cart', 'VirtualService shop/cart']);
+  });
+
+  it('retires by namespace: a generated shop-eu/checkout goes while shop/checkout stays', () => {
+    const out = run(fragments, { istioObjects: sourced([...generatedFor('checkout', 'shop-eu'), ...generatedFor('checkout')]) });
+    expect(out.retired.map((r) => `${r.kind} ${r.namespace}/${r.name}`)).toEqual(['DestinationRule shop-eu/checkout', 'VirtualService shop-eu/checkout']);
+  });
+
+  it('never retires a hand-written base without the managed-by label', () => {
+    const handWritten = [baseVS({ gateways: ['mesh'] }, { name: 'cart' }), baseDR({}, { name: 'cart', labels: { 'app.kubernetes.io/managed-by': 'helm' } })];
+    const out = run(fragments, { istioObjects: sourced(handWritten) });
+    expect(out.retired).toEqual([]);
+    expect(out.results.filter((r) => r.message.includes('removed'))).toEqual([]);
+  });
+
+  it('retires nothing when the render fails', () => {
+    const out = run([...fragments, release('v9', 'production', 9, 150)], { istioObjects: sourced(generatedFor('cart')) });
+    expect(out.results.some((r) => r.severity === 'error')).toBe(true);
+    expect(out.retired).toEqual([]);
+    expect(out.objects).toEqual([]);
+  });
+});
