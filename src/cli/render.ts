@@ -29,7 +29,7 @@ export function readInputs(paths: readonly string[]): { items: Item[]; results: 
   const stdinUses = paths.filter((p) => p === '-').length;
   if (stdinUses > 1) throw new UsageError('- (standard input) can be named once.');
   for (const path of paths) {
-    const sources = path === '-' ? [{ text: readStdin(), name: undefined }] : listYamlFiles(path).map((file) => ({ text: readTextFile(file), name: displayPath(file) }));
+    const sources = path === '-' ? [{ text: readStdin(), name: 'stdin' }] : listYamlFiles(path).map((file) => ({ text: readTextFile(file), name: displayPath(file) }));
     for (const { text, name } of sources) {
       const parsed = parseStream(text, name);
       items.push(...parsed.items);
