@@ -6,6 +6,9 @@ import type { KubeObject, Sourced } from '../../src/model/kinds.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
 import { branch, fragment, policy, release, run } from '../builders.ts';
 
+/** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
+const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
+
 const vs = (out: MergeOutput, service = 'checkout'): VirtualService => out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.name === service)!;
 const dr = (out: MergeOutput, service = 'checkout'): DestinationRule => out.objects.find((o): o is DestinationRule => o.kind === 'DestinationRule' && o.metadata.name === service)!;
 const sourced = (objects: readonly object[]): Sourced<KubeObject>[] => objects.map((object, index) => ({ object: object as KubeObject, source: { path: 'base.yaml', index } }));
@@ -127,20 +130,20 @@ describe('service-wide settings from a base VirtualService and DestinationRule',
     });
   });
 
-  it.each([
+  it.each(rows([
     { case: 'mesh among the base gateways', gateways: ['istio-system/public-gateway', 'mesh'], meshHost: true },
     { case: 'only an ingress gateway in the base', gateways: ['istio-system/public-gateway'], meshHost: false },
     { case: 'no gateways in the base', gateways: undefined, meshHost: true },
-  ])('adds the service host when the base binds the mesh gateway or none: $case', ({ gateways, meshHost }) => {
+  ]))('adds the service host when the base binds the mesh gateway or none: %s', (_, { gateways, meshHost }) => {
     const o = run(fragments, { istioObjects: sourced([baseVS(gateways ? { gateways } : {})]) });
     expect(vs(o).spec.hosts.includes('checkout')).toBe(meshHost);
   });
 
-  it.each([
+  it.each(rows([
     { case: 'another namespace', meta: { namespace: 'other' } },
     { case: 'another name', meta: { name: 'cart' } },
     { case: 'no namespace', meta: { namespace: undefined } },
-  ])('ignores a base of $case', ({ meta }) => {
+  ]))('ignores a base of %s', (_, { meta }) => {
     const o = run(fragments, { istioObjects: sourced([baseVS({ gateways: ['istio-system/gw'], exportTo: ['.'] }, meta), baseDR({ trafficPolicy: { tls: { mode: 'DISABLE' } } }, meta)]) });
     expect(vs(o).spec.gateways).toBeUndefined();
     expect(vs(o).spec.exportTo).toBeUndefined();
@@ -171,14 +174,14 @@ describe('idempotence: the output fed back as input renders the same objects', (
   const allSettings = policy({ gateways: ['istio-system/gw'], exportTo: ['.'], routeSettings: { timeout: '5s', retries: { attempts: 2 } }, trafficPolicy: { tls: { mode: 'SIMPLE' } } });
   const twoServices = [...fragments, fragment('cart-v1', { service: 'cart', release: { environment: 'staging', revision: 1 } }), fragment('eu-v1', { release: { environment: 'production', revision: 1 } }, 'shop-eu')];
 
-  it.each([
+  it.each(rows([
     { case: 'no base, default policy', fragments, istioObjects: [], policy: undefined },
     { case: 'every setting from the policy', fragments, istioObjects: [], policy: allSettings },
     { case: 'settings from a base', fragments, istioObjects: withBase, policy: undefined },
     { case: 'settings from both', fragments, istioObjects: withBase, policy: allSettings },
     { case: 'several services and namespaces', fragments: twoServices, istioObjects: withBase, policy: undefined },
     { case: 'no default release (no catch-all)', fragments: [release('s1', 'staging', 1), branch('b', 'b')], istioObjects: [], policy: undefined },
-  ])('$case', ({ fragments: fs, istioObjects, policy: p }) => {
+  ]))('%s', (_, { fragments: fs, istioObjects, policy: p }) => {
     const first = run(fs, { istioObjects, ...(p ? { policy: p } : {}) });
     const second = run(fs, { istioObjects: sourced(first.objects), ...(p ? { policy: p } : {}) });
     const third = run(fs, { istioObjects: sourced(second.objects), ...(p ? { policy: p } : {}) });

@@ -6,6 +6,9 @@ import type { RouteFragment } from '../../src/model/kinds.ts';
 import type { MergeOutput, WorkloadRef } from '../../src/merge/merge.ts';
 import { fragment, NOW, release, run } from '../builders.ts';
 
+/** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
+const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
+
 const routeNames = (out: MergeOutput, namespace = 'shop'): string[] =>
   out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.namespace === namespace)?.spec.http.map((r) => r.name) ?? [];
 const subsets = (out: MergeOutput, namespace = 'shop'): string[] =>
@@ -20,7 +23,7 @@ const expiredInfo = (name: string, expires: string, namespace = 'shop') =>
 describe('expires', () => {
   const stable = release('v1', 'production', 1);
 
-  it.each([
+  it.each(rows([
     { case: 'a day before now', expires: '2026-11-26T12:00:00Z', dropped: true },
     { case: 'a second before now', expires: '2026-11-27T11:59:59Z', dropped: true },
     { case: 'a fraction of a second before now', expires: '2026-11-27T11:59:59.5Z', dropped: true },
@@ -28,7 +31,7 @@ describe('expires', () => {
     { case: 'a second after now', expires: '2026-11-27T12:00:01Z', dropped: false },
     { case: 'a year after now', expires: '2027-11-27T12:00:00Z', dropped: false },
     { case: 'in the future with an offset (11:00-02:00 is 13:00Z)', expires: '2026-11-27T11:00:00-02:00', dropped: false },
-  ])('$case: dropped=$dropped', ({ expires, dropped }) => {
+  ]))('%s', (_, { expires, dropped }) => {
     const out = run([stable, expiring('feature-x', expires)]);
     expect(notInfo(out)).toEqual([]);
     if (dropped) {
@@ -73,7 +76,7 @@ describe('workload', () => {
   const goneInfo = (name: string, kind: string, workload: string, namespace = 'shop') =>
     `RouteFragment ${namespace}/${name} (fragments/${name}.yaml): names ${kind} ${workload} in spec.workload, which is not in the input (other ${kind}s are); it is left out of the routes, and its file can be deleted.`;
 
-  it.each<{ case: string; workloads: WorkloadRef[]; kept: boolean }>([
+  it.each(rows<{ case: string; workloads: WorkloadRef[]; kept: boolean }>([
     { case: 'present in the same namespace', workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop' }], kept: true },
     { case: 'present without a namespace', workloads: [{ kind: 'Deployment', name: 'checkout-x' }], kept: true },
     { case: 'missing while other Deployments are in the input', workloads: [{ kind: 'Deployment', name: 'checkout-y', namespace: 'shop' }], kept: false },
@@ -93,7 +96,7 @@ describe('workload', () => {
       workloads: [{ kind: 'Deployment', name: 'tooling', namespace: 'tools' }],
       kept: true,
     },
-  ])('$case: kept=$kept', ({ workloads, kept }) => {
+  ]))('%s', (_, { workloads, kept }) => {
     const out = run([stable, withWorkload('feature-x', { kind: 'Deployment', name: 'checkout-x' })], { workloads });
     expect(notInfo(out)).toEqual([]);
     if (kept) {

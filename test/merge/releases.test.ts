@@ -5,6 +5,9 @@ import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
 import { fragment, release, run } from '../builders.ts';
 
+/** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
+const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
+
 const vs = (out: MergeOutput): VirtualService => out.objects.find((o): o is VirtualService => o.kind === 'VirtualService')!;
 const dr = (out: MergeOutput): DestinationRule => out.objects.find((o): o is DestinationRule => o.kind === 'DestinationRule')!;
 
@@ -16,7 +19,7 @@ function shares(out: MergeOutput, environment: string): string | undefined {
 const subsets = (out: MergeOutput): string[] => dr(out).spec.subsets.map((s) => s.name);
 
 describe('an environment takes its live stable release and its canaries', () => {
-  it.each([
+  it.each(rows([
     { case: 'one stable release', fragments: [release('v1', 'production', 1)], production: 'v1:100', subsets: ['v1'] },
     {
       case: 'the stable release with the highest revision is live; older stable releases keep their subsets',
@@ -110,7 +113,7 @@ describe('an environment takes its live stable release and its canaries', () => 
       staging: 's1:50, s2:50',
       subsets: ['s1', 's2', 'v1', 'v2'],
     },
-  ])('$case', ({ fragments, production, subsets: expectedSubsets, ...rest }) => {
+  ]))('%s', (_, { fragments, production, subsets: expectedSubsets, ...rest }) => {
     const out = run(fragments);
     expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
     expect(shares(out, 'production')).toBe(production);
@@ -141,7 +144,7 @@ describe('an environment takes its live stable release and its canaries', () => 
 });
 
 describe('release errors name the fragment, the field and the file', () => {
-  it.each([
+  it.each(rows([
     {
       case: 'canary weights over 100',
       fragments: [release('v2', 'production', 2), release('v3', 'production', 3, 60), release('v4', 'production', 4, 50)],
@@ -188,7 +191,7 @@ describe('release errors name the fragment, the field and the file', () => {
         ],
       ],
     },
-  ])('$case', ({ fragments, errors }) => {
+  ]))('%s', (_, { fragments, errors }) => {
     const out = run(fragments);
     const got = out.results.filter((r) => r.severity === 'error');
     expect(got.map((r) => [r.resourceRef?.name, r.field?.path, r.message])).toEqual(

@@ -7,6 +7,9 @@ import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from '.
 import type { MergeOutput } from '../../src/merge/merge.ts';
 import { branch, fragment, policy, release, run } from '../builders.ts';
 
+/** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
+const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
+
 /** The shop/checkout VirtualService of a run that must have rendered one. */
 function virtualService(out: MergeOutput, namespace = 'shop', service = 'checkout'): VirtualService {
   const vs = out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.name === service && o.metadata.namespace === namespace);
@@ -119,7 +122,7 @@ describe('route order: policy variations', () => {
     ],
   });
 
-  it.each([
+  it.each(rows([
     {
       case: 'an environment with several hosts gets one match per host, a scoped branch one per host with the header',
       policy: twoHostPolicy,
@@ -173,14 +176,14 @@ describe('route order: policy variations', () => {
       fragments: [release('s1', 'staging', 1), branch('b', 'b')],
       routes: ['branch:b [x-branch=b] -> b:100', `environment:staging [host=${S}] -> s1:100`],
     },
-  ])('$case', ({ policy: p, fragments, routes: expected }) => {
+  ]))('%s', (_, { policy: p, fragments, routes: expected }) => {
     const out = run(fragments, p ? { policy: p } : {});
     expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
     expect(routes(out)).toEqual(expected);
     expect(virtualService(out).spec.http.filter((r) => r.match === undefined).length).toBeLessThanOrEqual(1);
   });
 
-  it.each([
+  it.each(rows([
     {
       case: 'no default environment',
       policy: noDefault,
@@ -194,7 +197,7 @@ describe('route order: policy variations', () => {
       message:
         'VirtualService shop/checkout: environment production (the default) has no stable release of service checkout, so requests that match no route get none (404); add a release fragment for production.',
     },
-  ])('warns when there is no catch-all: $case', ({ policy: p, fragments, message }) => {
+  ]))('warns when there is no catch-all: %s', (_, { policy: p, fragments, message }) => {
     const out = run(fragments, p ? { policy: p } : {});
     expect(virtualService(out).spec.http.some((r) => r.match === undefined)).toBe(false);
     expect(out.results.filter((r) => r.severity === 'warning').map((r) => r.message)).toEqual([message]);
@@ -231,7 +234,7 @@ describe('route names and ties', () => {
 describe('header and match options', () => {
   const allowing = (extra: Record<string, unknown>) => policy(extra as never);
 
-  it.each([
+  it.each(rows([
     { case: 'default header, exact', policy: undefined, extra: {}, route: 'branch:b [x-branch=feat] -> b:100' },
     { case: 'another branchHeader', policy: allowing({ branchHeader: 'x-build' }), extra: {}, route: 'branch:b [x-build=feat] -> b:100' },
     { case: 'a custom header the policy allows', policy: allowing({ allowedHeaders: ['x-branch', 'x-tenant'] }), extra: { header: 'x-tenant' }, route: 'branch:b [x-tenant=feat] -> b:100' },
@@ -244,7 +247,7 @@ describe('header and match options', () => {
       extra: { header: 'x-tenant', match: 'prefix', environment: 'staging' },
       route: `branch:b [host=${S} & x-tenant^=feat] -> b:100`,
     },
-  ])('$case', ({ policy: p, extra, route }) => {
+  ]))('%s', (_, { policy: p, extra, route }) => {
     const out = run([release('v1', 'production', 1), branch('b', 'feat', extra)], p ? { policy: p } : {});
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
     expect(routes(out).filter((r) => r.startsWith('branch:'))).toEqual([route]);
@@ -258,14 +261,14 @@ describe('header and match options', () => {
 
 describe('VirtualService hosts and the mesh gateway', () => {
   const allHosts = [PS, P, S].sort();
-  it.each([
+  it.each(rows([
     { case: 'no gateways given', gateways: undefined, hosts: ['checkout', ...allHosts].sort() },
     { case: 'an empty gateway list', gateways: [], hosts: ['checkout', ...allHosts].sort() },
     { case: 'mesh alone', gateways: ['mesh'], hosts: ['checkout', ...allHosts].sort() },
     { case: 'mesh among gateways', gateways: ['istio-system/public-gateway', 'mesh'], hosts: ['checkout', ...allHosts].sort() },
     { case: 'only an ingress gateway', gateways: ['istio-system/public-gateway'], hosts: allHosts },
     { case: 'two ingress gateways', gateways: ['istio-system/a', 'istio-system/b'], hosts: allHosts },
-  ])('$case', ({ gateways, hosts }) => {
+  ]))('%s', (_, { gateways, hosts }) => {
     const out = run([release('v1', 'production', 1)], { policy: policy(gateways === undefined ? {} : { gateways }) });
     const vs = virtualService(out);
     expect(vs.spec.hosts).toEqual(hosts);

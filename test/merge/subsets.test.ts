@@ -6,6 +6,9 @@ import type { RouteFragment } from '../../src/model/kinds.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
 import { fragment, release, run } from '../builders.ts';
 
+/** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
+const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
+
 const dr = (out: MergeOutput, namespace = 'shop', service = 'checkout'): DestinationRule | undefined =>
   out.objects.find((o): o is DestinationRule => o.kind === 'DestinationRule' && o.metadata.namespace === namespace && o.metadata.name === service);
 const vs = (out: MergeOutput): VirtualService | undefined => out.objects.find((o): o is VirtualService => o.kind === 'VirtualService');
@@ -54,7 +57,7 @@ describe('DestinationRule subsets', () => {
     expect(dr(out)!.spec.subsets).toEqual([{ name: 'v1', labels: { app: 'checkout' }, trafficPolicy: tp }]);
   });
 
-  it.each([
+  it.each(rows([
     {
       case: 'a branch and a release sharing a subset with the same labels',
       fragments: [withSubset('v1', asRelease('production', 1), 'v1', { app: 'checkout', version: 'v1' }), withSubset('try-v1', asBranch('try'), 'v1', { app: 'checkout', version: 'v1' })],
@@ -82,7 +85,7 @@ describe('DestinationRule subsets', () => {
       ],
       routes: ['environment:production', 'branch:b', 'default:production'],
     },
-  ])('one subset for $case', ({ fragments, routes }) => {
+  ]))('one subset for %s', (_, { fragments, routes }) => {
     const out = run(fragments);
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
     const names = dr(out)!.spec.subsets.map((s) => s.name);
@@ -121,11 +124,11 @@ describe('one subset name with different definitions', () => {
     expect(routeNames(out)).toEqual(['environment:production', 'default:production']);
   });
 
-  it.each([
+  it.each(rows([
     { case: 'other labels', branch: withSubset('b', asBranch('b'), 'v1', { app: 'checkout', version: 'hijack' }) },
     { case: 'an extra label', branch: withSubset('b', asBranch('b'), 'v1', { app: 'checkout', version: 'v1', track: 'x' }) },
     { case: 'another trafficPolicy', branch: withSubset('b', asBranch('b'), 'v1', { app: 'checkout', version: 'v1' }, { tls: { mode: 'DISABLE' } }) },
-  ])('branch vs release ($case): the branch is quarantined, the release kept', ({ branch }) => {
+  ]))('branch vs release (%s): the branch is quarantined, the release kept', (_, { branch }) => {
     for (const fragments of [[v1, branch], [branch, v1]]) {
       const out = run(fragments);
       expect(out.results.filter((r) => r.severity !== 'info').map((r) => [r.severity, r.resourceRef?.name, r.message])).toEqual([['warning', 'b', conflict('b', 'v1', ['v1'], 'warning')]]);
