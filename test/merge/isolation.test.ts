@@ -373,7 +373,7 @@ describe('a broken policy fails the render', () => {
 
 describe('nothing is silently lost', () => {
   const gone = { workloads: [{ kind: 'Deployment', name: 'checkout-v1', namespace: 'shop' }] };
-  it.each<{ case: string; fragments: unknown[]; options?: Parameters<typeof run>[1] }>([
+  it.each(rows<{ case: string; fragments: unknown[]; options?: Parameters<typeof run>[1] }>([
     { case: 'a healthy set', fragments: healthy },
     { case: 'an expired branch', fragments: [...healthy, fragment('old', { branch: { value: 'old' }, expires: '2026-01-01T00:00:00Z' })] },
     { case: 'a branch whose Deployment is gone', fragments: [...healthy, fragment('gone', { branch: { value: 'gone' }, workload: { kind: 'Deployment', name: 'checkout-gone' } })], options: gone },

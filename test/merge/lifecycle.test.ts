@@ -24,13 +24,13 @@ describe('expires', () => {
   const stable = release('v1', 'production', 1);
 
   it.each(rows([
-    { case: 'a day before now', expires: '2026-11-26T12:00:00Z', dropped: true },
-    { case: 'a second before now', expires: '2026-11-27T11:59:59Z', dropped: true },
-    { case: 'a fraction of a second before now', expires: '2026-11-27T11:59:59.5Z', dropped: true },
-    { case: 'in the past with an offset (13:00+02:00 is 11:00Z)', expires: '2026-11-27T13:00:00+02:00', dropped: true },
-    { case: 'a second after now', expires: '2026-11-27T12:00:01Z', dropped: false },
-    { case: 'a year after now', expires: '2027-11-27T12:00:00Z', dropped: false },
-    { case: 'in the future with an offset (11:00-02:00 is 13:00Z)', expires: '2026-11-27T11:00:00-02:00', dropped: false },
+    { case: 'a day before now: dropped', expires: '2026-11-26T12:00:00Z', dropped: true },
+    { case: 'a second before now: dropped', expires: '2026-11-27T11:59:59Z', dropped: true },
+    { case: 'a fraction of a second before now: dropped', expires: '2026-11-27T11:59:59.5Z', dropped: true },
+    { case: 'in the past with an offset (13:00+02:00 is 11:00Z): dropped', expires: '2026-11-27T13:00:00+02:00', dropped: true },
+    { case: 'a second after now: kept', expires: '2026-11-27T12:00:01Z', dropped: false },
+    { case: 'a year after now: kept', expires: '2027-11-27T12:00:00Z', dropped: false },
+    { case: 'in the future with an offset (11:00-02:00 is 13:00Z): kept', expires: '2026-11-27T11:00:00-02:00', dropped: false },
   ]))('%s', (_, { expires, dropped }) => {
     const out = run([stable, expiring('feature-x', expires)]);
     expect(notInfo(out)).toEqual([]);
@@ -77,22 +77,22 @@ describe('workload', () => {
     `RouteFragment ${namespace}/${name} (fragments/${name}.yaml): names ${kind} ${workload} in spec.workload, which is not in the input (other ${kind}s are); it is left out of the routes, and its file can be deleted.`;
 
   it.each(rows<{ case: string; workloads: WorkloadRef[]; kept: boolean }>([
-    { case: 'present in the same namespace', workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop' }], kept: true },
-    { case: 'present without a namespace', workloads: [{ kind: 'Deployment', name: 'checkout-x' }], kept: true },
-    { case: 'missing while other Deployments are in the input', workloads: [{ kind: 'Deployment', name: 'checkout-y', namespace: 'shop' }], kept: false },
+    { case: 'present in the same namespace: kept', workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop' }], kept: true },
+    { case: 'present without a namespace: kept', workloads: [{ kind: 'Deployment', name: 'checkout-x' }], kept: true },
+    { case: 'missing while other Deployments are in the input: dropped', workloads: [{ kind: 'Deployment', name: 'checkout-y', namespace: 'shop' }], kept: false },
     {
-      case: 'present only in another namespace, while other Deployments of its namespace are in the input',
+      case: 'present only in another namespace, while other Deployments of its namespace are in the input: dropped',
       workloads: [
         { kind: 'Deployment', name: 'checkout-x', namespace: 'tools' },
         { kind: 'Deployment', name: 'checkout-y', namespace: 'shop' },
       ],
       kept: false,
     },
-    { case: 'no workloads in the input at all', workloads: [], kept: true },
-    { case: 'the input carries workloads of other kinds only', workloads: [{ kind: 'StatefulSet', name: 'db', namespace: 'shop' }, { kind: 'Service', name: 'checkout', namespace: 'shop' }], kept: true },
-    { case: 'a StatefulSet of that name does not stand for the Deployment', workloads: [{ kind: 'StatefulSet', name: 'checkout-x', namespace: 'shop' }, { kind: 'Deployment', name: 'checkout-y', namespace: 'shop' }], kept: false },
+    { case: 'no workloads in the input at all: kept', workloads: [], kept: true },
+    { case: 'the input carries workloads of other kinds only: kept', workloads: [{ kind: 'StatefulSet', name: 'db', namespace: 'shop' }, { kind: 'Service', name: 'checkout', namespace: 'shop' }], kept: true },
+    { case: 'a StatefulSet of that name does not stand for the Deployment: dropped', workloads: [{ kind: 'StatefulSet', name: 'checkout-x', namespace: 'shop' }, { kind: 'Deployment', name: 'checkout-y', namespace: 'shop' }], kept: false },
     {
-      case: 'the input carries Deployments of another namespace only (it says nothing about this namespace)',
+      case: 'the input carries Deployments of another namespace only (it says nothing about this namespace): kept',
       workloads: [{ kind: 'Deployment', name: 'tooling', namespace: 'tools' }],
       kept: true,
     },
