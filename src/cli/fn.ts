@@ -2,7 +2,6 @@
 // stdout; errors and warnings also on stderr, because kustomize never prints results.
 import { processItems } from '../krm/process.ts';
 import { parseResourceList, resultsOnly, stringifyResourceList } from '../krm/resource-list.ts';
-import { toPlain } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
 import { exitCodeFor, printResults } from './io.ts';
@@ -21,7 +20,7 @@ export function fn(input: string, now: Date): FnRun {
   const { items, results } = processItems({
     doc: list.doc,
     items: list.items,
-    ...(config && config.get('kind') === 'RoutingPolicy' ? { policy: { object: toPlain(list.doc, config), source: {} } } : {}),
+    ...(config && config.get('kind') === 'RoutingPolicy' ? { policy: { node: config, doc: list.doc, source: {} } } : {}),
     now,
     readFragments: readFragmentFolders,
   });

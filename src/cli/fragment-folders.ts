@@ -1,15 +1,13 @@
 // The policy's `fragmentsFrom`: kustomize cannot glob `resources:`, so the function itself reads
 // every RouteFragment file of the named folders (relative to the working folder, which kustomize
 // sets to the kustomization's). Every build adds its own file; nobody edits a shared list.
-import type { Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
-import { isFragment } from '../krm/process.ts';
+import { isFragment, type Item } from '../krm/process.ts';
 import { parseStream } from '../krm/resource-list.ts';
-import { toPlain } from '../krm/yaml.ts';
 import { displayPath, listYamlFiles, readTextFile, UsageError } from './io.ts';
 
-export function readFragmentFolders(folders: readonly string[]): { fragments: Sourced<unknown>[]; results: Result[] } {
-  const fragments: Sourced<unknown>[] = [];
+export function readFragmentFolders(folders: readonly string[]): { fragments: Item[]; results: Result[] } {
+  const fragments: Item[] = [];
   const results: Result[] = [];
   for (const folder of folders) {
     let files: string[];
@@ -23,7 +21,7 @@ export function readFragmentFolders(folders: readonly string[]): { fragments: So
     for (const file of files) {
       const { items, results: parseResults } = parseStream(readTextFile(file), displayPath(file));
       results.push(...parseResults);
-      for (const item of items) if (isFragment(item.node)) fragments.push({ object: toPlain(item.doc, item.node), source: item.source });
+      fragments.push(...items.filter((item) => isFragment(item.node)));
     }
   }
   return { fragments, results };

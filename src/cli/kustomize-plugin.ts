@@ -5,7 +5,7 @@
 import { Document } from 'yaml';
 import { processItems } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
-import { PARSE_OPTIONS, toPlain } from '../krm/yaml.ts';
+import { PARSE_OPTIONS } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
 import { displayPath, exitCodeFor, printResults, readTextFile } from './io.ts';
@@ -19,7 +19,7 @@ export function kustomizePlugin(configPath: string, input: string, now: Date): {
   const { items, results, ok } = processItems({
     doc: new Document(null, PARSE_OPTIONS),
     items: stream.items,
-    ...(policyItem ? { policy: { object: toPlain(policyItem.doc, policyItem.node), source: { path: displayPath(configPath) } } } : {}),
+    ...(policyItem ? { policy: { ...policyItem, source: { path: displayPath(configPath) } } } : {}),
     now,
     readFragments: readFragmentFolders,
   });

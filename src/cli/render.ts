@@ -4,8 +4,7 @@
 import { Document } from 'yaml';
 import { isLocalConfig, processItems, type Item } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
-import { PARSE_OPTIONS, toPlain } from '../krm/yaml.ts';
-import type { Sourced } from '../model/kinds.ts';
+import { PARSE_OPTIONS } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { displayPath, exitCodeFor, InputError, listYamlFiles, printResults, readStdin, readTextFile, UsageError } from './io.ts';
 
@@ -39,12 +38,12 @@ export function readInputs(paths: readonly string[]): { items: Item[]; results: 
   return { items, results };
 }
 
-function readPolicy(path: string): Sourced<unknown> {
+function readPolicy(path: string): Item {
   const { items, results } = parseStream(readTextFile(path), displayPath(path));
   if (results.length > 0) throw new InputError(results[0]!.message);
   const item = items[0];
   if (items.length !== 1 || !item) throw new InputError(`${path} holds ${items.length} objects; --policy takes a file with one RoutingPolicy.`);
-  return { object: toPlain(item.doc, item.node), source: item.source };
+  return item;
 }
 
 export function render(options: RenderOptions): RenderRun {

@@ -4,10 +4,11 @@
 import { isMap, type Document, type YAMLMap } from 'yaml';
 import { API_VERSION, FRAGMENT_KIND, POLICY_KIND, type KubeObject, type Source, type Sourced } from '../model/kinds.ts';
 import { ISTIO_GROUP, type DestinationRule, type VirtualService } from '../model/istio.ts';
-import type { Result } from '../model/result.ts';
+import type { Result, Severity } from '../model/result.ts';
 import { merge, type ObjectId, type WorkloadRef } from '../merge/merge.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, LOCAL_CONFIG, PATH, isOrchestratorAnnotation } from './annotations.ts';
-import { createObjectNode, toPlain } from './yaml.ts';
+import { createObjectNode, readObject } from './yaml.ts';
+import { resultFor } from '../merge/messages.ts';
 
 export interface Item {
   node: YAMLMap;
@@ -21,10 +22,10 @@ export interface ProcessInput {
   doc: Document;
   items: readonly Item[];
   /** The policy, when it comes from outside the items (functionConfig, --policy). */
-  policy?: Sourced<unknown>;
+  policy?: Item;
   now: Date;
   /** Reads the fragment files of the policy's `fragmentsFrom` folders (kustomize only). */
-  readFragments?: (folders: readonly string[]) => { fragments: Sourced<unknown>[]; results: Result[] };
+  readFragments?: (folders: readonly string[]) => { fragments: Item[]; results: Result[] };
 }
 
 export interface ProcessOutput {
@@ -50,31 +51,21 @@ export const isLocalConfig = (node: YAMLMap): boolean => text(node, 'metadata', 
 
 export function processItems(input: ProcessInput): ProcessOutput {
   const results: Result[] = [];
-  const sourced = (item: Item): Sourced<unknown> => ({ object: toPlain(item.doc, item.node), source: item.source });
+  const policyItem = input.policy ?? onePolicy(input.items, results);
+  const policy = policyItem && readOrReport(policyItem, 'error', results);
+  if (!policy) return { items: [...input.items], results, ok: false };
 
-  let policy = input.policy;
-  if (!policy) {
-    const policies = input.items.filter((i) => isPolicy(i.node));
-    if (policies.length === 1) policy = sourced(policies[0]!);
-    else {
-      results.push({
-        severity: 'error',
-        message:
-          policies.length === 0
-            ? 'no RoutingPolicy: give one as the function config (kpt, kustomize), with --policy FILE, or among the inputs.'
-            : `${policies.length} RoutingPolicies among the inputs (${policies.map((p) => p.source.path ?? text(p.node, 'metadata', 'name')).join(', ')}); keep one, or name it with --policy FILE.`,
-      });
-      return { items: [...input.items], results, ok: false };
-    }
-  }
-
-  const fragments = input.items.filter((i) => isFragment(i.node)).map(sourced);
-  const folders = (policy.object as { spec?: { fragmentsFrom?: unknown } } | null)?.spec?.fragmentsFrom;
+  // A branch fragment that cannot be read is quarantined like any broken branch.
+  const spec = (policy.object as { spec?: { invalidBranches?: unknown; fragmentsFrom?: unknown } } | null)?.spec;
+  const branchSeverity: Severity = spec?.invalidBranches === 'fail' ? 'error' : 'warning';
+  const fragmentItems = input.items.filter((i) => isFragment(i.node));
+  const folders = spec?.fragmentsFrom;
   if (Array.isArray(folders) && folders.length > 0 && input.readFragments) {
     const read = input.readFragments(folders.filter((f): f is string => typeof f === 'string'));
-    fragments.push(...read.fragments);
+    fragmentItems.push(...read.fragments);
     results.push(...read.results);
   }
+  const fragments = fragmentItems.flatMap((i) => readOrReport(i, isBranchNode(i.node) ? branchSeverity : 'error', results) ?? []);
   const istio = input.items.filter((i) => isIstioRouting(i.node));
   const workloads: WorkloadRef[] = input.items.flatMap(({ node }) => {
     const kind = text(node, 'kind');
@@ -86,7 +77,7 @@ export function processItems(input: ProcessInput): ProcessOutput {
   const merged = merge({
     policy,
     fragments,
-    istioObjects: istio.map((i) => sourced(i) as Sourced<KubeObject>),
+    istioObjects: istio.flatMap((i) => (readOrReport(i, 'error', results) as Sourced<KubeObject> | undefined) ?? []),
     workloads,
     now: input.now,
   });
@@ -161,4 +152,35 @@ function placeNew(doc: Document, objects: readonly Generated[], existing: readon
     }
     return { node, source: { path, index }, doc };
   });
+}
+
+/** The one RoutingPolicy among the items, or an error result. */
+function onePolicy(items: readonly Item[], results: Result[]): Item | undefined {
+  const policies = items.filter((i) => isPolicy(i.node));
+  if (policies.length === 1) return policies[0];
+  results.push({
+    severity: 'error',
+    message:
+      policies.length === 0
+        ? 'no RoutingPolicy: give one as the function config (kpt, kustomize), with --policy FILE, or among the inputs.'
+        : `${policies.length} RoutingPolicies among the inputs (${policies.map((p) => p.source.path ?? text(p.node, 'metadata', 'name')).join(', ')}); keep one, or name it with --policy FILE.`,
+  });
+  return undefined;
+}
+
+const isBranchNode = (node: YAMLMap): boolean => node.hasIn(['spec', 'branch']) && !node.hasIn(['spec', 'release']);
+
+/** The item as a plain value; one whose YAML aliases expand too far is named in a result instead. */
+function readOrReport(item: Item, severity: Severity, results: Result[]): Sourced<unknown> | undefined {
+  const read = readObject(item.doc, item.node);
+  if ('object' in read) return { object: read.object, source: item.source };
+  const ref = {
+    apiVersion: text(item.node, 'apiVersion') ?? '',
+    kind: text(item.node, 'kind') ?? '',
+    name: text(item.node, 'metadata', 'name') ?? '',
+    ...(text(item.node, 'metadata', 'namespace') ? { namespace: text(item.node, 'metadata', 'namespace')! } : {}),
+  };
+  const tail = severity === 'warning' ? ' This branch fragment is left out; everything else renders.' : '';
+  results.push(resultFor({ ref, source: item.source }, severity, `${read.problem}${tail}`));
+  return undefined;
 }

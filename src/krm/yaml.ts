@@ -30,6 +30,16 @@ export function toPlain(doc: Document, node: YAMLMap): unknown {
   return object;
 }
 
+/** The plain value of an object node, or why it cannot be read (aliases that expand too far). */
+export function readObject(doc: Document, node: YAMLMap): { object: unknown } | { problem: string } {
+  try {
+    return { object: toPlain(doc, node) };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    return { problem: `its YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of one anchor); write the values out.` };
+  }
+}
+
 /** A node for an object we generated. */
 export function createObjectNode(doc: Document, object: unknown): YAMLMap {
   const node = doc.createNode(object) as YAMLMap;
