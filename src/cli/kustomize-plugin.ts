@@ -23,7 +23,7 @@ export function kustomizePlugin(configPath: string, input: string, now: Date): {
     now,
     readFragments: readFragmentFolders,
   });
-  return { stdout: ok ? stringifyStream(items) : '', results, exitCode: exitCodeFor(results) };
+  return { stdout: ok ? stringifyStream(items, { keepAnnotations: true }) : '', results, exitCode: exitCodeFor(results) };
 }
 
 export function runKustomizePlugin(configPath: string, input: string, now: Date): number {

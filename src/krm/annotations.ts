@@ -4,6 +4,7 @@ export const INDEX = 'internal.config.kubernetes.io/index';
 export const LEGACY_PATH = 'config.kubernetes.io/path';
 export const LEGACY_INDEX = 'config.kubernetes.io/index';
 export const LOCAL_CONFIG = 'config.kubernetes.io/local-config';
+export const ORIGIN = 'config.kubernetes.io/origin';
 
 /** Annotations that belong to the orchestrator (kpt, kustomize), not to the object. */
 export const isOrchestratorAnnotation = (key: string): boolean =>
@@ -12,5 +13,5 @@ export const isOrchestratorAnnotation = (key: string): boolean =>
   key === LEGACY_PATH ||
   key === LEGACY_INDEX ||
   key === 'config.kubernetes.io/id' ||
-  key === 'config.kubernetes.io/origin' ||
+  key === ORIGIN ||
   key === 'kustomize.config.k8s.io/id';

@@ -2,7 +2,7 @@
 import { Document, isMap, parseAllDocuments, parseDocument, type YAMLMap, isSeq } from 'yaml';
 import type { Source } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
-import { INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, isOrchestratorAnnotation } from './annotations.ts';
+import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
 import type { Item } from './process.ts';
 import { PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
 
@@ -20,6 +20,12 @@ export function sourceOf(node: YAMLMap): Source {
   const index = node.getIn(['metadata', 'annotations', INDEX]) ?? node.getIn(['metadata', 'annotations', LEGACY_INDEX]);
   const source: Source = {};
   if (typeof path === 'string') source.path = path;
+  else {
+    // kustomize says where an object came from only with buildMetadata: [originAnnotations].
+    const origin = node.getIn(['metadata', 'annotations', ORIGIN]);
+    const originPath = typeof origin === 'string' ? /^path: *["']?([^"'\n]+?)["']? *$/m.exec(origin)?.[1] : undefined;
+    if (originPath) source.path = originPath;
+  }
   if (typeof index === 'string' && /^\d+$/.test(index)) source.index = Number(index);
   return source;
 }
@@ -133,10 +139,14 @@ export function parseStream(text: string, path?: string): { doc: Document; items
   return { doc: docs[0] ?? holder, items, results };
 }
 
-/** Items as a multi-document YAML stream, without the orchestrator's annotations. */
-export function stringifyStream(items: readonly Item[]): string {
+/**
+ * Items as a multi-document YAML stream. `render` leaves out the orchestrator's annotations;
+ * the kustomize plugin keeps them, so that kustomize matches its objects back (origin and id).
+ */
+export function stringifyStream(items: readonly Item[], { keepAnnotations = false } = {}): string {
   return items
     .map(({ node }) => {
+      if (keepAnnotations) return stringifyNode(node);
       const copy = node.clone() as YAMLMap;
       const annotations = copy.getIn(['metadata', 'annotations']);
       if (isMap(annotations)) {

@@ -4,6 +4,7 @@ import { checkFragmentSchema, show, type Problem } from '../schema/validate.ts';
 import { checkHeaderName } from './headers.ts';
 import type { Subject } from './messages.ts';
 import type { Policy } from './policy.ts';
+import { matchesAny } from './glob.ts';
 import { re2Problem } from './regex.ts';
 
 /** A branch fragment only diverts requests that carry its header; a release moves an environment's traffic. */
@@ -38,7 +39,7 @@ export function checkFragment(sourced: Sourced<unknown>, policy: Policy): Checke
   const problems = checkFragmentSchema(sourced.object);
   if (problems.length > 0) return { subject, role, problems };
   const fragment = sourced.object as RouteFragment;
-  problems.push(...checkAgainstPolicy(fragment, policy));
+  problems.push(...checkAgainstPolicy(fragment, policy), ...checkReleasePath(fragment, sourced.source.path, policy));
   return problems.length > 0 ? { subject, role, problems } : { subject, role, fragment, problems };
 }
 
@@ -80,4 +81,21 @@ function checkAgainstPolicy(fragment: RouteFragment, policy: Policy): Problem[] 
     }
   }
   return problems;
+}
+
+/**
+ * An environment's releasePaths say which files may move its traffic, so that repository
+ * ownership (CODEOWNERS) decides who changes production. Where the orchestrator does not say
+ * which file a fragment came from, the restriction fails closed.
+ */
+function checkReleasePath(fragment: RouteFragment, path: string | undefined, policy: Policy): Problem[] {
+  const release = fragment.spec.release;
+  const globs = release && policy.environments.find((e) => e.name === release.environment)?.releasePaths;
+  if (!globs || globs.length === 0) return [];
+  const allowed = globs.join(', ');
+  if (path === undefined) {
+    return [{ path: 'spec.release.environment', message: `is ${release.environment}, whose releases may only come from ${allowed} (the policy's releasePaths), and the input does not say which file this fragment came from; with kustomize, add buildMetadata: [originAnnotations] to the kustomization.` }];
+  }
+  if (matchesAny(path, globs)) return [];
+  return [{ path: 'spec.release.environment', message: `is ${release.environment}, whose releases may only come from ${allowed} (the policy's releasePaths); move the file there, or ask its owners to.` }];
 }

@@ -62,7 +62,7 @@ export function merge(input: MergeInput): MergeOutput {
   const serviceResults: Result[] = [];
   for (const [key, group] of services) {
     const id = parseServiceKey(key);
-    flagBranchConflicts(group);
+    flagBranchConflicts(group, policy);
     flagSubsetConflicts(group);
     const live = group.filter(isLive);
     if (live.length === 0) continue;
@@ -159,17 +159,14 @@ function flagDuplicateNames(entries: Entry[]): void {
 
 function inactiveReason(f: RouteFragment, input: MergeInput): string | undefined {
   const { expires, workload } = f.spec;
-  if (expires !== undefined && Date.parse(expires) <= input.now.getTime()) {
+  if (expires !== undefined && Date.parse(expires) < input.now.getTime()) {
     return `expired at ${expires}; it is left out of the routes, and its file can be deleted.`;
   }
-  if (workload && input.workloads.some((w) => w.kind === workload.kind)) {
-    const ns = f.metadata.namespace;
-    const present = input.workloads.some(
-      (w) => w.kind === workload.kind && w.name === workload.name && (ns === undefined || w.namespace === undefined || w.namespace === ns),
-    );
-    if (!present) {
-      return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input (other ${workload.kind}s are); it is left out of the routes, and its file can be deleted.`;
-    }
+  // Only an input that carries workloads of that kind in the fragment's namespace can say one is gone.
+  const ns = f.metadata.namespace;
+  const sameKind = workload ? input.workloads.filter((w) => w.kind === workload.kind && (ns === undefined || w.namespace === undefined || w.namespace === ns)) : [];
+  if (workload && sameKind.length > 0 && !sameKind.some((w) => w.name === workload.name)) {
+    return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input (other ${workload.kind}s${ns ? ` of namespace ${ns}` : ''} are); it is left out of the routes, and its file can be deleted.`;
   }
   return undefined;
 }
@@ -187,16 +184,17 @@ function groupByService(entries: readonly Entry[]): Map<string, Entry[]> {
     const key = serviceKey(e.fragment!);
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
-  return new Map([...groups].sort(([a], [b]) => byString(a, b)));
+  const order = (key: string) => key.split('/');
+  return new Map([...groups].sort(([a], [b]) => byString(order(a)[0]!, order(b)[0]!) || byString(order(a)[1]!, order(b)[1]!)));
 }
 
 /** One header value on one header, scope and match kind routes to one build only. */
-function flagBranchConflicts(group: readonly Entry[]): void {
+function flagBranchConflicts(group: readonly Entry[], policy: Policy): void {
   const byKey = new Map<string, Entry[]>();
   for (const e of group) {
     const b = e.fragment!.spec.branch;
     if (!b) continue;
-    const key = JSON.stringify([b.environment ?? '', b.header ?? '', b.match ?? 'exact', b.value]);
+    const key = JSON.stringify([b.environment ?? '', b.header ?? policy.branchHeader, b.match ?? 'exact', b.value]);
     byKey.set(key, [...(byKey.get(key) ?? []), e]);
   }
   for (const same of byKey.values()) {
@@ -221,7 +219,7 @@ function flagSubsetConflicts(group: readonly Entry[]): void {
     byName.set(name, [...(byName.get(name) ?? []), e]);
   }
   for (const [name, same] of byName) {
-    const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: e.fragment!.spec.subset.trafficPolicy });
+    const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: nonEmpty(e.fragment!.spec.subset.trafficPolicy) });
     if (new Set(same.map(shape)).size < 2) continue;
     const releaseShapes = new Set(same.filter((e) => e.role === 'release').map(shape));
     for (const e of same) {
@@ -234,12 +232,16 @@ function flagSubsetConflicts(group: readonly Entry[]): void {
   }
 }
 
+/** `trafficPolicy: {}` says nothing: it is the same as no trafficPolicy. */
+const nonEmpty = (value: object | undefined): object | undefined => (value && Object.keys(value).length > 0 ? value : undefined);
+
 function collectSubsets(fragments: readonly RouteFragment[]): DestinationRuleSubset[] {
   const subsets = new Map<string, DestinationRuleSubset>();
   for (const f of fragments) {
     const { name, labels, trafficPolicy } = f.spec.subset;
     if (!subsets.has(name)) {
-      subsets.set(name, { name, labels, ...(trafficPolicy ? { trafficPolicy: sortKeysDeep(trafficPolicy) as Record<string, unknown> } : {}) });
+      const policy = nonEmpty(trafficPolicy);
+      subsets.set(name, { name, labels, ...(policy ? { trafficPolicy: sortKeysDeep(policy) as Record<string, unknown> } : {}) });
     }
   }
   return [...subsets.values()];

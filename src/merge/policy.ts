@@ -48,9 +48,11 @@ export function resolvePolicy(sourced: Sourced<unknown>): { policy?: Policy; res
   const error = (message: string, field?: string) => results.push(resultFor(subject, 'error', message, field));
   const branchHeader = spec.branchHeader ?? DEFAULT_BRANCH_HEADER;
   const allowedHeaders = spec.allowedHeaders ?? [branchHeader];
-  [branchHeader, ...allowedHeaders].forEach((header, i) => {
+  const headerProblem = checkHeaderName(branchHeader);
+  if (headerProblem) error(headerProblem, 'spec.branchHeader');
+  (spec.allowedHeaders ?? []).forEach((header, i) => {
     const problem = checkHeaderName(header);
-    if (problem) error(problem, i === 0 ? 'spec.branchHeader' : `spec.allowedHeaders[${i - 1}]`);
+    if (problem) error(problem, `spec.allowedHeaders[${i}]`);
   });
 
   const seenNames = new Map<string, number>();

@@ -49,7 +49,14 @@ function describe(error: ErrorObject, schemaAt: (segments: readonly string[]) =>
   const path = fieldPath(segments);
   const value = valueAt(root, segments);
   const hint = schemaAt(segments)?.description as string | undefined;
+  if (error.propertyName !== undefined) {
+    // A key that breaks propertyNames (a label key, say): name the key itself.
+    const keyHint = schemaAt(segments)?.propertyNames as Json | undefined;
+    return { path: join(path, error.propertyName), message: `is not a valid key; use ${String(keyHint?.description ?? 'another key')}.` };
+  }
   switch (error.keyword) {
+    case 'propertyNames':
+      return undefined; // the key itself is named by the error above, which carries propertyName
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);
       const known = Object.keys((schemaAt(segments)?.properties as Json) ?? {});
@@ -82,13 +89,8 @@ function describe(error: ErrorObject, schemaAt: (segments: readonly string[]) =>
     case 'minProperties':
     case 'uniqueItems':
       return { path, message: `is ${show(value)}; ${expected(error, hint)}` };
-    case 'propertyNames':
-      return undefined; // the key itself is reported by the nested pattern error
   }
-  // Fall back to ajv's own words for anything not worded above (nested anyOf, propertyNames, ...).
-  if (error.propertyName !== undefined) {
-    return { path: join(path, error.propertyName), message: `is not a valid key: ${error.message ?? 'invalid'}${hint ? `; use ${hint}` : ''}.` };
-  }
+  // Fall back to ajv's own words for anything not worded above.
   return { path, message: `${error.message ?? 'is invalid'}.` };
 }
 

@@ -74,7 +74,7 @@ describe('workload', () => {
     fragment(name, { branch: { value: name }, workload }, namespace);
   const stable = release('v1', 'production', 1);
   const goneInfo = (name: string, kind: string, workload: string, namespace = 'shop') =>
-    `RouteFragment ${namespace}/${name} (fragments/${name}.yaml): names ${kind} ${workload} in spec.workload, which is not in the input (other ${kind}s are); it is left out of the routes, and its file can be deleted.`;
+    `RouteFragment ${namespace}/${name} (fragments/${name}.yaml): names ${kind} ${workload} in spec.workload, which is not in the input (other ${kind}s of namespace ${namespace} are); it is left out of the routes, and its file can be deleted.`;
 
   it.each(rows<{ case: string; workloads: WorkloadRef[]; kept: boolean }>([
     { case: 'present in the same namespace: kept', workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop' }], kept: true },
