@@ -11,6 +11,7 @@ import { describeSubject, qualified, resultFor } from './messages.ts';
 import { resolvePolicy, type Policy } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
 import { orderRoutes } from './routes.ts';
+import { checkSize } from './size.ts';
 
 export interface WorkloadRef {
   kind: string;
@@ -85,6 +86,10 @@ export function merge(input: MergeInput): MergeOutput {
     const vs = buildVirtualService(id, policy, routes, base('VirtualService'));
     const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'));
     objects.push(vs, dr);
+    for (const object of [vs, dr]) {
+      const tooBig = checkSize(object);
+      if (tooBig) serviceResults.push(tooBig);
+    }
 
     const where = `VirtualService ${qualified(id.namespace, id.service)}`;
     if (!routes.some((r) => r.match === undefined)) {
