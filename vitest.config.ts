@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+// The same version the build defines into the bundle, so that in-process tests (golden fixtures)
+// stamp what the executable stamps.
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
     // End-to-end tests start kpt and kustomize; two cores, so keep parallelism modest.

@@ -5,6 +5,8 @@ import { merge, type MergeInput, type MergeOutput } from '../src/merge/merge.ts'
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 export const NOW = new Date('2026-11-27T12:00:00Z');
+/** The rendered-by value table tests pass (the executable passes `switchyard/<version>`). */
+export const RENDERED_BY = 'switchyard/test';
 
 export function policy(spec: Partial<RoutingPolicy['spec']> = {}): RoutingPolicy {
   return {
@@ -58,5 +60,6 @@ export function run(fragments: readonly unknown[], options: Partial<Omit<MergeIn
     istioObjects: options.istioObjects ?? [],
     workloads: options.workloads ?? [],
     now: options.now ?? NOW,
+    renderedBy: options.renderedBy ?? RENDERED_BY,
   });
 }

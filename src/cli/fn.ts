@@ -4,32 +4,53 @@ import { processItems } from '../krm/process.ts';
 import { parseResourceList, resultsOnly, stringifyResourceList } from '../krm/resource-list.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
-import { exitCodeFor, printResults } from './io.ts';
+import { exitCodeFor, printResults, writeStdout } from './io.ts';
+import { RENDERED_BY } from './version.ts';
 
 export interface FnRun {
-  stdout: string;
+  /** The output ResourceList in pieces: at 10,000 fragments, joining them would double its memory. */
+  chunks: string[];
+  /** The output ResourceList as one text. */
+  readonly stdout: string;
   results: Result[];
   exitCode: number;
 }
 
+const run = (chunks: string[], results: Result[]): FnRun => ({
+  chunks,
+  get stdout() {
+    return chunks.join('');
+  },
+  results,
+  exitCode: exitCodeFor(results),
+});
+
 /** The function on a ResourceList's text. Reads no stdin and writes nothing: `runFn` does. */
 export function fn(input: string, now: Date): FnRun {
   const { list, results: parseResults } = parseResourceList(input);
-  if (!list) return { stdout: resultsOnly(parseResults), results: parseResults, exitCode: 1 };
+  if (!list) return run([resultsOnly(parseResults)], parseResults);
   const config = list.functionConfig;
+  // kpt hands the function every file of the package, its Kptfile among them: there,
+  // fragmentsFrom (for kustomize, which cannot glob) would read the fragments a second time.
+  const fromKpt = list.items.some((i) => i.header.kind === 'Kptfile');
+  const ignored: Result[] =
+    fromKpt && config?.node.hasIn(['spec', 'fragmentsFrom'])
+      ? [{ severity: 'info', message: 'RoutingPolicy spec.fragmentsFrom is ignored here: kpt already gives the function every fragment file of the package.' }]
+      : [];
   const { items, results } = processItems({
-    doc: list.doc,
     items: list.items,
-    ...(config && config.get('kind') === 'RoutingPolicy' ? { policy: { node: config, doc: list.doc, source: {} } } : {}),
+    ...(config && config.header.kind === 'RoutingPolicy' ? { policy: config } : {}),
     now,
-    readFragments: readFragmentFolders,
+    renderedBy: RENDERED_BY,
+    ...(fromKpt ? {} : { readFragments: readFragmentFolders }),
   });
-  return { stdout: stringifyResourceList(list, items, results), results, exitCode: exitCodeFor(results) };
+  results.unshift(...ignored);
+  return run(stringifyResourceList(list, items, results), results);
 }
 
 export function runFn(input: string, now: Date): number {
-  const run = fn(input, now);
-  process.stdout.write(run.stdout);
-  printResults(run.results, ['error', 'warning']);
-  return run.exitCode;
+  const { chunks, results, exitCode } = fn(input, now);
+  writeStdout(chunks);
+  printResults(results, ['error', 'warning']);
+  return exitCode;
 }

@@ -21,7 +21,7 @@ export function readFragmentFolders(folders: readonly string[]): { fragments: It
     for (const file of files) {
       const { items, results: parseResults } = parseStream(readTextFile(file), displayPath(file));
       results.push(...parseResults);
-      fragments.push(...items.filter((item) => isFragment(item.node)));
+      fragments.push(...items.filter(isFragment));
     }
   }
   return { fragments, results };

@@ -1,6 +1,7 @@
 // The process edge shared by the commands: stdin, files and folders, and results on stderr.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isatty } from 'node:tty';
 import type { Result, Severity } from '../model/result.ts';
 
 /** A mistake in how the command was called: exit 2 with one line and a pointer to --help. */
@@ -12,8 +13,14 @@ export class InputError extends Error {}
 /** The input limit: a render of 10,000 fragments is a few megabytes; 64 MiB is far beyond any real one. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Whether standard input is a terminal. (Not process.stdin.isTTY: touching process.stdin makes a
+ * piped fd 0 non-blocking, and readFileSync(0) then fails with EAGAIN on a slow producer.)
+ */
+export const stdinIsTerminal = (): boolean => isatty(0);
+
 export function readStdin(): string {
-  if (process.stdin.isTTY) throw new UsageError('nothing on standard input; pipe YAML into it, or name files and folders.');
+  if (stdinIsTerminal()) throw new UsageError('nothing on standard input; pipe YAML into it, or name files and folders.');
   const buffer = readFileSync(0);
   if (buffer.length > MAX_INPUT_BYTES) throw new InputError(`standard input is ${buffer.length} bytes; the limit is ${MAX_INPUT_BYTES}.`);
   return buffer.toString('utf8');
@@ -47,6 +54,23 @@ export function readTextFile(path: string): string {
   const size = statSync(path).size;
   if (size > MAX_INPUT_BYTES) throw new InputError(`${path} is ${size} bytes; the limit is ${MAX_INPUT_BYTES}.`);
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * Writes to stdout synchronously, piece by piece (fd 1 stays blocking as long as process.stdout is
+ * never touched), so that a large output is never joined into one string first.
+ */
+export function writeStdout(chunks: readonly string[]): void {
+  for (const chunk of chunks) {
+    let buffer = Buffer.from(chunk, 'utf8');
+    while (buffer.length > 0) {
+      try {
+        buffer = buffer.subarray(writeSync(1, buffer));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      }
+    }
+  }
 }
 
 /** A path as results show it: relative to the working folder. */

@@ -2,13 +2,12 @@
 // runs KRM exec functions (FACTS.md). kustomize runs
 //   $KUSTOMIZE_PLUGIN_HOME/switchyard.dev/v1alpha1/routingpolicy/RoutingPolicy CONFIG_FILE
 // with every resource as a YAML stream on stdin, and takes the stream on stdout as the result.
-import { Document } from 'yaml';
-import { processItems } from '../krm/process.ts';
+import { Item, processItems } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
-import { PARSE_OPTIONS } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
 import { displayPath, exitCodeFor, printResults, readTextFile } from './io.ts';
+import { RENDERED_BY } from './version.ts';
 
 export function kustomizePlugin(configPath: string, input: string, now: Date): { stdout: string; results: Result[]; exitCode: number } {
   const config = parseStream(readTextFile(configPath), displayPath(configPath));
@@ -17,10 +16,10 @@ export function kustomizePlugin(configPath: string, input: string, now: Date): {
   if (readResults.length > 0) return { stdout: '', results: readResults, exitCode: 1 };
   const policyItem = config.items[0];
   const { items, results, ok } = processItems({
-    doc: new Document(null, PARSE_OPTIONS),
     items: stream.items,
-    ...(policyItem ? { policy: { ...policyItem, source: { path: displayPath(configPath) } } } : {}),
+    ...(policyItem ? { policy: Item.of(policyItem.doc, policyItem.node, { path: displayPath(configPath) }) } : {}),
     now,
+    renderedBy: RENDERED_BY,
     readFragments: readFragmentFolders,
   });
   return { stdout: ok ? stringifyStream(items, { keepAnnotations: true }) : '', results, exitCode: exitCodeFor(results) };

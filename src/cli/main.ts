@@ -2,14 +2,14 @@
 // Commands are thin: each parses its flags and calls the one processor (src/krm/process.ts).
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runApply } from './apply.ts';
 import { runFn } from './fn.ts';
 import { FN_HELP, MAIN_HELP, PLUGIN_HELP, RENDER_HELP } from './help.ts';
-import { InputError, printResults, readStdin, UsageError } from './io.ts';
+import { InputError, printResults, readStdin, stdinIsTerminal, UsageError } from './io.ts';
 import { runKustomizePlugin } from './kustomize-plugin.ts';
+import { runReconcile } from './reconcile.ts';
 import { runRender } from './render.ts';
-
-declare const SWITCHYARD_VERSION: string;
-const VERSION = typeof SWITCHYARD_VERSION === 'string' ? SWITCHYARD_VERSION : 'dev';
+import { VERSION } from './version.ts';
 
 const NOW_OPTION = { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -28,14 +28,14 @@ function nowFrom(value: string | undefined): Date {
   return now;
 }
 
-function run(argv: string[], invokedAs: string): number {
+function run(argv: string[], invokedAs: string): number | Promise<number> {
   // kustomize calls a plugin by its path, with the config file as the only argument.
   if (invokedAs === 'RoutingPolicy') return runKustomizePlugin(argv[0] ?? '', readStdin(), new Date());
 
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
-      if (process.stdin.isTTY) {
+      if (stdinIsTerminal()) {
         process.stderr.write(`${MAIN_HELP}\n`);
         return 2;
       }
@@ -68,6 +68,10 @@ function run(argv: string[], invokedAs: string): number {
       if (positionals.length !== 1) throw new UsageError('kustomize-plugin takes one CONFIG file.');
       return runKustomizePlugin(positionals[0]!, readStdin(), nowFrom(values.now));
     }
+    case 'reconcile':
+      return runReconcile(rest);
+    case 'apply':
+      return runApply(rest);
     default:
       throw new UsageError(`unknown command ${command}; the commands are render, fn and kustomize-plugin.`);
   }
@@ -78,10 +82,10 @@ function help(text: string): number {
   return 0;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let code: number;
   try {
-    code = run(process.argv.slice(2), basename(process.argv[1] ?? ''));
+    code = await run(process.argv.slice(2), basename(process.argv[1] ?? ''));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`switchyard: ${error.message}\nRun switchyard --help for usage.\n`);
@@ -98,4 +102,4 @@ function main(): void {
   process.exitCode = code;
 }
 
-main();
+void main();

@@ -1,12 +1,11 @@
 // `switchyard render [--policy FILE] PATH...|-`: the pre-apply step of any pipeline. Reads files,
 // folders and stdin, merges, and prints what should reach the cluster: every object that is not
 // local config, with the generated VirtualServices and DestinationRules. Results go to stderr.
-import { Document } from 'yaml';
 import { isLocalConfig, processItems, type Item } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
-import { PARSE_OPTIONS } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { displayPath, exitCodeFor, InputError, listYamlFiles, printResults, readStdin, readTextFile, UsageError } from './io.ts';
+import { RENDERED_BY } from './version.ts';
 
 export interface RenderOptions {
   paths: string[];
@@ -51,12 +50,12 @@ export function render(options: RenderOptions): RenderRun {
   const { items, results: readResults } = readInputs(options.paths);
   if (readResults.length > 0) return { stdout: '', results: readResults, exitCode: 1 };
   const { items: out, results, ok } = processItems({
-    doc: new Document(null, PARSE_OPTIONS),
     items,
     ...(policy ? { policy } : {}),
     now: options.now,
+    renderedBy: RENDERED_BY,
   });
-  const stdout = ok ? stringifyStream(out.filter((i) => !isLocalConfig(i.node))) : '';
+  const stdout = ok ? stringifyStream(out.filter((i) => !isLocalConfig(i))) : '';
   return { stdout, results, exitCode: exitCodeFor(results) };
 }
 

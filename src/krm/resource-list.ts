@@ -1,17 +1,27 @@
 // ResourceList text <-> items, and multi-document YAML streams <-> items.
-import { Document, isMap, parseAllDocuments, parseDocument, type YAMLMap, isSeq } from 'yaml';
+//
+// A ResourceList is cut into items by the line scanner (src/krm/scan.ts) when it can; items are
+// then parsed only when Switchyard needs them, and every item that comes out unchanged is copied
+// from the input text byte for byte, comments, quoting and number spelling included. Anything the
+// scanner does not recognise is parsed whole with the `yaml` library, with the same result.
+import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
 import type { Source } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
-import type { Item } from './process.ts';
+import { Item } from './item.ts';
+import { scanResourceList } from './scan.ts';
 import { PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
 
 export interface ResourceList {
-  doc: Document;
-  /** The text it was parsed from, for copying unchanged items verbatim. */
-  text?: string;
   items: Item[];
-  functionConfig?: YAMLMap;
+  functionConfig?: Item;
+  /** The text around the items, kept as it came: before the first item and after the last. */
+  head: string;
+  tail: string;
+  /** The column of the items' dashes. */
+  column: number;
+  /** Set when the items could not be cut out of the text (for example `items: []`): print it whole. */
+  doc?: Document;
 }
 
 /** Where kpt (or kustomize) says an object came from. */
@@ -30,76 +40,84 @@ export function sourceOf(node: YAMLMap): Source {
   return source;
 }
 
+const NOT_A_RESOURCE_LIST = 'the input is not a ResourceList (kind: ResourceList, with items); run this as a KRM function from kpt or kustomize, or use `switchyard render PATH...`.';
+
 /** Parses a ResourceList; a problem with the text itself is returned as an error result. */
 export function parseResourceList(text: string): { list?: ResourceList; results: Result[] } {
+  const scanned = scanResourceList(text);
+  if (scanned) {
+    // The text without its items is small: parse it for kind and functionConfig.
+    const rest = parseDocument(`${scanned.head}${scanned.tail}`, PARSE_OPTIONS);
+    if (rest.errors.length === 0 && isMap(rest.contents) && rest.get('kind') === 'ResourceList') {
+      const items = scanned.items.map((s) => {
+        if (!s.needsParse) return Item.lazy(s.body, s.header, s.source, s.raw);
+        const doc = parseDocument(s.body(), PARSE_OPTIONS);
+        return isMap(doc.contents) && doc.errors.length === 0 ? Item.of(doc, doc.contents, sourceOf(doc.contents), s.raw) : undefined;
+      });
+      if (items.every((i) => i !== undefined)) {
+        return { list: { items: items as Item[], ...functionConfigOf(rest), head: scanned.head, tail: scanned.tail, column: scanned.column }, results: [] };
+      }
+    }
+  }
+  return parseWhole(text);
+}
+
+function functionConfigOf(doc: Document): { functionConfig?: Item } {
+  const config = doc.get('functionConfig', true);
+  return isMap(config) ? { functionConfig: Item.of(doc, config, {}) } : {};
+}
+
+function parseWhole(text: string): { list?: ResourceList; results: Result[] } {
   const doc = parseDocument(text, PARSE_OPTIONS);
   if (doc.errors.length > 0) {
     return { results: [{ severity: 'error', message: `the input is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}` }] };
   }
-  if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList') {
-    return { results: [{ severity: 'error', message: 'the input is not a ResourceList (kind: ResourceList, with items); run this as a KRM function from kpt or kustomize, or use `switchyard render PATH...`.' }] };
+  if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList') return { results: [{ severity: 'error', message: NOT_A_RESOURCE_LIST }] };
+  const seq = doc.get('items', true);
+  const nodes = isSeq(seq) ? seq.items.filter(isMap) : [];
+  if (!isSeq(seq) || seq.flow || !seq.range || nodes.length !== seq.items.length || nodes.length === 0) {
+    return { list: { items: nodes.map((node) => Item.of(doc, node, sourceOf(node))), ...functionConfigOf(doc), head: '', tail: '', column: 0, doc }, results: [] };
   }
-  const items = doc.get('items');
-  const nodes = isSeq(items) ? items.items : [];
-  const list: ResourceList = { doc, text, items: nodes.filter(isMap).map((node) => ({ node, source: sourceOf(node), doc })) };
-  const functionConfig = doc.get('functionConfig');
-  if (isMap(functionConfig)) list.functionConfig = functionConfig;
+  // Each item's text runs from the end of the one before it (its "- ", comments) to its own end;
+  // the first from the start of its line.
+  const lineStart = text.lastIndexOf('\n', seq.range[0] - 1) + 1;
+  const items = nodes.map((node, i) => {
+    const start = i === 0 ? lineStart : nodes[i - 1]!.range![2];
+    return Item.of(doc, node, sourceOf(node), text.slice(start, node.range![2]));
+  });
+  const list = { items, ...functionConfigOf(doc), head: text.slice(0, lineStart), tail: text.slice(seq.range[2]), column: seq.range[0] - lineStart };
   return { list, results: [] };
 }
 
 /**
- * The ResourceList with `items` and `results` set. Items that come out as they came in (the same,
- * unmodified node) are copied from the input text byte for byte, comments, quoting, number spelling
- * and all; only new or changed items are printed. This keeps kpt's files identical without
- * teaching the printer every formatting quirk, and costs nothing for objects passed through.
+ * The ResourceList with `items` and `results` set. Items that come out as they came in are
+ * copied from the input text; only new or changed ones are printed.
  */
-export function stringifyResourceList(list: ResourceList, items: readonly Item[], results: readonly Result[]): string {
-  const { doc, text } = list;
-  const seq = doc.get('items', true);
-  const resultsNode = doc.createNode(results);
-  if (text === undefined || !isSeq(seq) || seq.flow || !seq.range || seq.items.length === 0) {
-    if (isSeq(seq)) seq.items = items.map((i) => i.node);
-    else doc.set('items', doc.createNode(items.map((i) => i.node)));
-    doc.set('results', resultsNode);
-    return doc.toString(STRINGIFY_OPTIONS);
+export function stringifyResourceList(list: ResourceList, items: readonly Item[], results: readonly Result[]): string[] {
+  if (list.doc) {
+    list.doc.set('items', list.doc.createNode(items.map((i) => i.node)));
+    list.doc.set('results', list.doc.createNode(results));
+    return [list.doc.toString(STRINGIFY_OPTIONS)];
   }
-  // Each input item's text runs from the end of the one before it (its "- ", comments) to its own end.
-  const regions = new Map<unknown, string>();
-  seq.items.forEach((node, i) => {
-    const start = i === 0 ? seq.range![0] : (seq.items[i - 1] as YAMLMap).range![2];
-    regions.set(node, text.slice(start, (node as YAMLMap).range![2]));
-  });
-  const seqStart = seq.range[0];
-  const seqEnd = seq.range[2];
-  const column = seqStart - (text.lastIndexOf('\n', seqStart - 1) + 1);
-  const dash = `${' '.repeat(column)}- `;
-  const body = items
-    .map(({ node }) => {
-      const original = regions.get(node);
-      if (original !== undefined) return original.endsWith('\n') ? original : `${original}\n`;
-      const printed = stringifyNode(node).replace(/\n$/, '').split('\n');
-      return `${printed.map((line, i) => (i === 0 ? dash : line ? ' '.repeat(column + 2) : '') + line).join('\n')}\n`;
-    })
-    .join('');
-  // Whatever followed the items (functionConfig, ...) stays; earlier results are replaced.
-  let rest = text.slice(seqEnd);
-  const previous = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => (p.key as { value?: unknown })?.value === 'results') : undefined;
-  const previousRange = (previous?.key as YAMLMap | undefined)?.range;
-  const previousEnd = (previous?.value as YAMLMap | undefined)?.range?.[2];
-  if (previousRange && previousEnd !== undefined && previousRange[0] >= seqEnd) {
-    rest = text.slice(seqEnd, previousRange[0]) + text.slice(previousEnd);
-  }
-  if (rest.length > 0 && !rest.endsWith('\n')) rest += '\n';
-  const head = text.slice(0, seqStart);
+  let tail = withoutResults(list.tail);
+  if (tail.length > 0 && !tail.endsWith('\n')) tail += '\n';
   const resultsText = new Document({ results }).toString(STRINGIFY_OPTIONS);
-  return `${head}${body}${rest}${resultsText}`;
+  return [withoutResults(list.head), ...items.map((item) => item.raw ?? indentAsItem(item.print(), list.column)), tail, resultsText];
 }
 
-/** One node as a YAML document's text. */
-export function stringifyNode(node: YAMLMap): string {
-  const doc = new Document(null, PARSE_OPTIONS);
-  doc.contents = node;
-  return doc.toString(STRINGIFY_OPTIONS);
+function indentAsItem(printed: string, column: number): string {
+  const lines = printed.replace(/\n$/, '').split('\n');
+  return `${lines.map((line, i) => (i === 0 ? `${' '.repeat(column)}- ` : line ? ' '.repeat(column + 2) : '') + line).join('\n')}\n`;
+}
+
+/** The text without a top-level `results:` block (from an earlier function of a pipeline). */
+function withoutResults(text: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^results:/.test(l));
+  if (start < 0) return text;
+  let end = start + 1;
+  while (end < lines.length && (lines[end] === '' || /^[\s#-]/.test(lines[end]!))) end++;
+  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
 }
 
 /** An empty ResourceList carrying results: the answer to input that could not be read. */
@@ -109,12 +127,11 @@ export function resultsOnly(results: readonly Result[]): string {
 }
 
 /** Parses a multi-document YAML stream; `path` names it in results and sources. */
-export function parseStream(text: string, path?: string): { doc: Document; items: Item[]; results: Result[] } {
+export function parseStream(text: string, path?: string): { items: Item[]; results: Result[] } {
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  const holder = new Document(null, PARSE_OPTIONS);
   const results: Result[] = [];
   const items: Item[] = [];
-  if (!Array.isArray(docs)) return { doc: holder, items, results }; // an empty stream
+  if (!Array.isArray(docs)) return { items, results }; // an empty stream
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       results.push({
@@ -124,11 +141,11 @@ export function parseStream(text: string, path?: string): { doc: Document; items
       });
       return;
     }
-    if (doc.contents === null) return; // an empty document, such as a trailing ---
+    // An empty document, such as after a trailing ---, holds nothing (a null scalar).
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     if (isMap(doc.contents)) {
-      const fromAnnotations = sourceOf(doc.contents);
-      items.push({ node: doc.contents, source: path ? { path, index } : fromAnnotations, doc });
-    } else if (isSeq(doc.contents) || doc.contents) {
+      items.push(Item.of(doc, doc.contents, path ? { path, index } : sourceOf(doc.contents)));
+    } else {
       results.push({
         severity: 'error',
         message: `${path ?? 'the input'}: document ${index + 1} is not a Kubernetes object (a map with apiVersion and kind).`,
@@ -136,7 +153,14 @@ export function parseStream(text: string, path?: string): { doc: Document; items
       });
     }
   });
-  return { doc: docs[0] ?? holder, items, results };
+  return { items, results };
+}
+
+/** One node as a YAML document's text. */
+export function stringifyNode(node: YAMLMap): string {
+  const doc = new Document(null, PARSE_OPTIONS);
+  doc.contents = node;
+  return doc.toString(STRINGIFY_OPTIONS);
 }
 
 /**
@@ -144,16 +168,5 @@ export function parseStream(text: string, path?: string): { doc: Document; items
  * the kustomize plugin keeps them, so that kustomize matches its objects back (origin and id).
  */
 export function stringifyStream(items: readonly Item[], { keepAnnotations = false } = {}): string {
-  return items
-    .map(({ node }) => {
-      if (keepAnnotations) return stringifyNode(node);
-      const copy = node.clone() as YAMLMap;
-      const annotations = copy.getIn(['metadata', 'annotations']);
-      if (isMap(annotations)) {
-        annotations.items = annotations.items.filter((pair) => !isOrchestratorAnnotation(String((pair.key as { value?: unknown })?.value ?? pair.key)));
-        if (annotations.items.length === 0) copy.deleteIn(['metadata', 'annotations']);
-      }
-      return stringifyNode(copy);
-    })
-    .join('---\n');
+  return items.map((item) => item.print({ orchestratorAnnotations: keepAnnotations })).join('---\n');
 }

@@ -15,6 +15,8 @@ import type { Policy } from './policy.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'switchyard';
+/** Says which Switchyard made an object, such as `switchyard/0.1.0`; the caller passes the value in. */
+export const RENDERED_BY_ANNOTATION = 'switchyard.dev/rendered-by';
 export const MESH_GATEWAY = 'mesh';
 
 export interface ServiceId {
@@ -36,23 +38,23 @@ function routeSettings(policy: Policy, base?: KubeObject): Json {
   return sortKeysDeep(settings) as Json;
 }
 
-function metadata(id: ServiceId, base?: KubeObject): ObjectMeta {
+function metadata(id: ServiceId, base: KubeObject | undefined, renderedBy: string): ObjectMeta {
   const baseMeta = record(base?.metadata);
   const labels = sortKeysDeep({ ...record(baseMeta.labels), [MANAGED_BY_LABEL]: MANAGED_BY }) as Record<string, string>;
-  const annotations = record(baseMeta.annotations);
+  const annotations = { ...record(baseMeta.annotations), [RENDERED_BY_ANNOTATION]: renderedBy };
   return ordered(
     {
       ...baseMeta,
       name: id.service,
       namespace: id.namespace,
       labels,
-      annotations: Object.keys(annotations).length > 0 ? (sortKeysDeep(annotations) as Record<string, string>) : undefined,
+      annotations: sortKeysDeep(annotations) as Record<string, string>,
     },
     ['name', 'namespace', 'labels', 'annotations'],
   ) as ObjectMeta;
 }
 
-export function buildVirtualService(id: ServiceId, policy: Policy, routes: readonly HTTPRoute[], base?: KubeObject): VirtualService {
+export function buildVirtualService(id: ServiceId, policy: Policy, routes: readonly HTTPRoute[], base: KubeObject | undefined, renderedBy: string): VirtualService {
   const baseSpec = record(base?.spec);
   const gateways = policy.gateways ?? strings(baseSpec.gateways);
   const hosts = new Set(policy.environments.flatMap((e) => e.hosts));
@@ -63,7 +65,7 @@ export function buildVirtualService(id: ServiceId, policy: Policy, routes: reado
   return {
     apiVersion: typeof base?.apiVersion === 'string' ? base.apiVersion : ISTIO_API_VERSION,
     kind: 'VirtualService',
-    metadata: metadata(id, base),
+    metadata: metadata(id, base, renderedBy),
     spec: ordered(
       {
         ...rest,
@@ -77,13 +79,13 @@ export function buildVirtualService(id: ServiceId, policy: Policy, routes: reado
   };
 }
 
-export function buildDestinationRule(id: ServiceId, policy: Policy, subsets: readonly DestinationRuleSubset[], base?: KubeObject): DestinationRule {
+export function buildDestinationRule(id: ServiceId, policy: Policy, subsets: readonly DestinationRuleSubset[], base: KubeObject | undefined, renderedBy: string): DestinationRule {
   const baseSpec = record(base?.spec);
   const { host: _h, subsets: _s, ...rest } = baseSpec;
   return {
     apiVersion: typeof base?.apiVersion === 'string' ? base.apiVersion : ISTIO_API_VERSION,
     kind: 'DestinationRule',
-    metadata: metadata(id, base),
+    metadata: metadata(id, base, renderedBy),
     spec: ordered(
       {
         ...rest,

@@ -27,3 +27,15 @@ export function ordered<T extends Record<string, unknown>>(object: T, first: rea
 export const fingerprint = (value: unknown): string => JSON.stringify(sortKeysDeep(value) ?? null);
 
 export const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Groups values by a key, keeping their order within each group. */
+export function groupBy<T, K>(values: Iterable<T>, key: (value: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const value of values) {
+    const k = key(value);
+    const group = groups.get(k);
+    if (group) group.push(value);
+    else groups.set(k, [value]);
+  }
+  return groups;
+}

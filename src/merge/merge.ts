@@ -5,7 +5,7 @@ import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import type { Problem } from '../schema/validate.ts';
 import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
-import { byString, fingerprint, sortKeysDeep } from './canonical.ts';
+import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
 import { describeSubject, qualified, resultFor } from './messages.ts';
 import { resolvePolicy, type Policy } from './policy.ts';
@@ -26,7 +26,11 @@ export interface MergeInput {
   istioObjects: readonly Sourced<KubeObject>[];
   /** Every object of the input, by kind and name, for `spec.workload` cleanup. */
   workloads: readonly WorkloadRef[];
+  /** Kinds that `workloads` lists completely for the fragments' namespaces (cluster mode): one missing is gone even where none is left. */
+  completeWorkloadKinds?: readonly string[];
   now: Date;
+  /** The value of the switchyard.dev/rendered-by annotation on every generated object (`switchyard/0.1.0`). */
+  renderedBy: string;
 }
 
 export interface ObjectId {
@@ -53,9 +57,11 @@ export function merge(input: MergeInput): MergeOutput {
   const { policy, results } = resolvePolicy(input.policy);
   if (!policy) return { objects: [], retired: [], results };
 
-  const entries: Entry[] = [...input.fragments].sort(bySource).map((f) => checkFragment(f, policy));
+  const entries: Entry[] = sortBySource(input.fragments).map((f) => checkFragment(f, policy));
   flagDuplicateNames(entries);
-  for (const entry of entries) if (entry.fragment) entry.inactive = inactiveReason(entry.fragment, input);
+  const workloads = indexWorkloads(input.workloads);
+  const complete = new Set(input.completeWorkloadKinds ?? []);
+  for (const entry of entries) if (entry.fragment) entry.inactive = inactiveReason(entry.fragment, input.now, workloads, complete);
 
   const services = groupByService(entries.filter(isLive));
   const objects: (VirtualService | DestinationRule)[] = [];
@@ -83,8 +89,8 @@ export function merge(input: MergeInput): MergeOutput {
     });
     const subsets = collectSubsets(routed.map((e) => e.fragment!));
     const base = (kind: string) => findBase(input.istioObjects, kind, id);
-    const vs = buildVirtualService(id, policy, routes, base('VirtualService'));
-    const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'));
+    const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
+    const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
     objects.push(vs, dr);
     for (const object of [vs, dr]) {
       const tooBig = checkSize(object);
@@ -118,27 +124,31 @@ export function merge(input: MergeInput): MergeOutput {
       resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     });
   }
-  results.push(...serviceResults);
-  // A failed render renders nothing: no summary that could be read as success.
-  if (results.some((r) => r.severity === 'error')) return { objects: [], retired: [], results };
-  results.push(...summaries);
+  // A failed render renders nothing: no summary that could be read as success, and no warnings
+  // about objects that were not made (a broken release would also show as a missing route).
+  if (results.some((r) => r.severity === 'error') || serviceResults.some((r) => r.severity === 'error')) {
+    return { objects: [], retired: [], results: [...results, ...serviceResults.filter((r) => r.severity === 'error')] };
+  }
+  results.push(...serviceResults, ...summaries);
   return { objects, retired, results };
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;
 
-function bySource(a: Sourced<unknown>, b: Sourced<unknown>): number {
-  const key = (s: Sourced<unknown>) => {
+/** Fragments in a canonical order: namespace, name, file, index, then content (for exact duplicates). */
+function sortBySource(fragments: readonly Sourced<unknown>[]): Sourced<unknown>[] {
+  const keyed = fragments.map((s) => {
     const meta = (s.object as KubeObject | null)?.metadata;
-    return [String(meta?.namespace ?? ''), String(meta?.name ?? ''), s.source.path ?? '', String(s.source.index ?? 0).padStart(9, '0'), fingerprint(s.object)];
+    return { s, key: [String(meta?.namespace ?? ''), String(meta?.name ?? ''), s.source.path ?? '', String(s.source.index ?? 0).padStart(9, '0')] };
+  });
+  const compare = (a: (typeof keyed)[number], b: (typeof keyed)[number]): number => {
+    for (let i = 0; i < a.key.length; i++) {
+      const c = byString(a.key[i]!, b.key[i]!);
+      if (c !== 0) return c;
+    }
+    return byString(fingerprint(a.s.object), fingerprint(b.s.object)); // only for exact ties
   };
-  const ka = key(a);
-  const kb = key(b);
-  for (let i = 0; i < ka.length; i++) {
-    const c = byString(ka[i]!, kb[i]!);
-    if (c !== 0) return c;
-  }
-  return 0;
+  return keyed.sort(compare).map((k) => k.s);
 }
 
 function addProblems(entry: Entry, problems: readonly Problem[]): void {
@@ -147,13 +157,8 @@ function addProblems(entry: Entry, problems: readonly Problem[]): void {
 
 /** Two fragments with one name: neither can be trusted to be the real one. */
 function flagDuplicateNames(entries: Entry[]): void {
-  const byName = new Map<string, Entry[]>();
-  for (const e of entries) {
-    if (!e.subject.ref.name) continue;
-    const key = qualified(e.subject.ref.namespace, e.subject.ref.name);
-    byName.set(key, [...(byName.get(key) ?? []), e]);
-  }
-  for (const [name, same] of byName) {
+  const named = entries.filter((e) => e.subject.ref.name);
+  for (const [name, same] of groupBy(named, (e) => qualified(e.subject.ref.namespace, e.subject.ref.name))) {
     if (same.length < 2) continue;
     const places = same.map((e) => e.subject.source.path ?? '(no file)').join(', ');
     for (const e of same) {
@@ -162,18 +167,34 @@ function flagDuplicateNames(entries: Entry[]): void {
   }
 }
 
-function inactiveReason(f: RouteFragment, input: MergeInput): string | undefined {
+/** Workload names by kind and namespace ('' for objects without one). */
+type WorkloadIndex = Map<string, Map<string, Set<string>>>;
+
+function indexWorkloads(workloads: readonly WorkloadRef[]): WorkloadIndex {
+  const index: WorkloadIndex = new Map();
+  for (const w of workloads) {
+    const byNamespace = index.get(w.kind) ?? new Map<string, Set<string>>();
+    index.set(w.kind, byNamespace);
+    const names = byNamespace.get(w.namespace ?? '') ?? new Set<string>();
+    byNamespace.set(w.namespace ?? '', names);
+    names.add(w.name);
+  }
+  return index;
+}
+
+function inactiveReason(f: RouteFragment, now: Date, workloads: WorkloadIndex, complete: ReadonlySet<string>): string | undefined {
   const { expires, workload } = f.spec;
-  if (expires !== undefined && Date.parse(expires) < input.now.getTime()) {
+  if (expires !== undefined && Date.parse(expires) < now.getTime()) {
     return `expired at ${expires}; it is left out of the routes, and its file can be deleted.`;
   }
+  if (!workload) return undefined;
   // Only an input that carries workloads of that kind in the fragment's namespace can say one is gone.
   const ns = f.metadata.namespace;
-  const sameKind = workload ? input.workloads.filter((w) => w.kind === workload.kind && (ns === undefined || w.namespace === undefined || w.namespace === ns)) : [];
-  if (workload && sameKind.length > 0 && !sameKind.some((w) => w.name === workload.name)) {
-    return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input (other ${workload.kind}s${ns ? ` of namespace ${ns}` : ''} are); it is left out of the routes, and its file can be deleted.`;
-  }
-  return undefined;
+  const byNamespace = workloads.get(workload.kind) ?? new Map<string, Set<string>>();
+  const candidates = ns === undefined ? [...byNamespace.values()] : [byNamespace.get(ns), byNamespace.get('')].filter((s): s is Set<string> => s !== undefined);
+  if ((candidates.length === 0 && !complete.has(workload.kind)) || candidates.some((names) => names.has(workload.name))) return undefined;
+  const others = candidates.length > 0 ? ` (other ${workload.kind}s${ns ? ` of namespace ${ns}` : ''} are)` : '';
+  return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input${others}; it is left out of the routes, and its file can be deleted.`;
 }
 
 const serviceKey = (f: RouteFragment): string => `${f.metadata.namespace ?? ''}/${f.spec.service}`;
@@ -184,24 +205,18 @@ function parseServiceKey(key: string): ServiceId {
 }
 
 function groupByService(entries: readonly Entry[]): Map<string, Entry[]> {
-  const groups = new Map<string, Entry[]>();
-  for (const e of entries) {
-    const key = serviceKey(e.fragment!);
-    groups.set(key, [...(groups.get(key) ?? []), e]);
-  }
+  const groups = groupBy(entries, (e) => serviceKey(e.fragment!));
   const order = (key: string) => key.split('/');
   return new Map([...groups].sort(([a], [b]) => byString(order(a)[0]!, order(b)[0]!) || byString(order(a)[1]!, order(b)[1]!)));
 }
 
 /** One header value on one header, scope and match kind routes to one build only. */
 function flagBranchConflicts(group: readonly Entry[], policy: Policy): void {
-  const byKey = new Map<string, Entry[]>();
-  for (const e of group) {
-    const b = e.fragment!.spec.branch;
-    if (!b) continue;
-    const key = JSON.stringify([b.environment ?? '', b.header ?? policy.branchHeader, b.match ?? 'exact', b.value]);
-    byKey.set(key, [...(byKey.get(key) ?? []), e]);
-  }
+  const branches = group.filter((e) => e.fragment!.spec.branch);
+  const byKey = groupBy(branches, (e) => {
+    const b = e.fragment!.spec.branch!;
+    return JSON.stringify([b.environment ?? '', b.header ?? policy.branchHeader, b.match ?? 'exact', b.value]);
+  });
   for (const same of byKey.values()) {
     if (same.length < 2) continue;
     for (const e of same) {
@@ -217,12 +232,7 @@ function flagBranchConflicts(group: readonly Entry[], policy: Policy): void {
  * branches (a branch cannot redefine a release's pods); two differing releases are both wrong.
  */
 function flagSubsetConflicts(group: readonly Entry[]): void {
-  const byName = new Map<string, Entry[]>();
-  for (const e of group) {
-    if (!isLive(e)) continue;
-    const name = e.fragment!.spec.subset.name;
-    byName.set(name, [...(byName.get(name) ?? []), e]);
-  }
+  const byName = groupBy(group.filter(isLive), (e) => e.fragment!.spec.subset.name);
   for (const [name, same] of byName) {
     const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: nonEmpty(e.fragment!.spec.subset.trafficPolicy) });
     if (new Set(same.map(shape)).size < 2) continue;

@@ -1,7 +1,7 @@
 // An environment's traffic: the live stable release takes what its canaries leave.
 import type { RouteFragment } from '../model/kinds.ts';
 import type { Problem } from '../schema/validate.ts';
-import { byString } from './canonical.ts';
+import { byString, groupBy } from './canonical.ts';
 
 export interface ReleaseShare {
   fragment: RouteFragment;
@@ -20,13 +20,11 @@ const describe = (f: RouteFragment) => `RouteFragment ${f.metadata.namespace ? `
 /** `releases` are the live release fragments of one environment of one service. */
 export function chooseReleases(environment: string, releases: readonly RouteFragment[]): EnvironmentTraffic {
   const problems = new Map<RouteFragment, Problem[]>();
-  const problem = (f: RouteFragment, p: Problem) => problems.set(f, [...(problems.get(f) ?? []), p]);
+  const problem = (f: RouteFragment, p: Problem) => problems.set(f, [...(problems.get(f) ?? []), p]); // a handful at most
   const revision = (f: RouteFragment) => f.spec.release!.revision;
   const weight = (f: RouteFragment) => f.spec.release!.weight;
 
-  const byRevision = new Map<number, RouteFragment[]>();
-  for (const f of releases) byRevision.set(revision(f), [...(byRevision.get(revision(f)) ?? []), f]);
-  for (const [rev, same] of byRevision) {
+  for (const [rev, same] of groupBy(releases, revision)) {
     if (same.length < 2) continue;
     for (const f of same) {
       const others = same.filter((o) => o !== f).map(describe).join(', ');

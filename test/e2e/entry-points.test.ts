@@ -110,7 +110,7 @@ describe('kubectl kustomize --enable-alpha-plugins (exec plugin)', () => {
 describe('the examples stay in step', () => {
   it('every example holds the same fragment files as examples/render', () => {
     const source = snapshot(join(ROOT, 'examples/render/fragments'));
-    for (const example of ['kpt', 'kustomize', 'kubectl-kustomize']) {
+    for (const example of ['kpt', 'kustomize', 'kubectl-kustomize', 'kpt-image', 'kustomize-container']) {
       expect(snapshot(join(ROOT, 'examples', example, 'fragments')), example).toEqual(source);
     }
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
 import type { KubeObject, Sourced } from '../../src/model/kinds.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
-import { branch, fragment, policy, release, run } from '../builders.ts';
+import { branch, fragment, policy, release, RENDERED_BY, run } from '../builders.ts';
 
 /** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
 const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
@@ -13,6 +13,7 @@ const vs = (out: MergeOutput, service = 'checkout'): VirtualService => out.objec
 const dr = (out: MergeOutput, service = 'checkout'): DestinationRule => out.objects.find((o): o is DestinationRule => o.kind === 'DestinationRule' && o.metadata.name === service)!;
 const sourced = (objects: readonly object[]): Sourced<KubeObject>[] => objects.map((object, index) => ({ object: object as KubeObject, source: { path: 'base.yaml', index } }));
 const MANAGED = { 'app.kubernetes.io/managed-by': 'switchyard' };
+const STAMP = { 'switchyard.dev/rendered-by': RENDERED_BY };
 
 const fragments = [release('v1', 'production', 1), release('v2', 'production', 2, 10), branch('feature-x', 'x')];
 
@@ -64,7 +65,7 @@ describe('service-wide settings from the policy', () => {
     const plain = run(fragments);
     expect(Object.keys(vs(plain).spec)).toEqual(['hosts', 'http']);
     expect(Object.keys(dr(plain).spec)).toEqual(['host', 'subsets']);
-    expect(vs(plain).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: MANAGED });
+    expect(vs(plain).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: MANAGED, annotations: STAMP });
     for (const route of vs(plain).spec.http) expect(Object.keys(route).filter((k) => !['name', 'match', 'route'].includes(k))).toEqual([]);
   });
 });
@@ -113,8 +114,8 @@ describe('service-wide settings from a base VirtualService and DestinationRule',
 
   it('keeps unknown spec fields, labels and annotations of the base, and adds the managed-by label', () => {
     expect(vs(out).spec.tls).toEqual([{ match: [{ sniHosts: ['shop.example.com'] }], route: [{ destination: { host: 'checkout' } }] }]);
-    expect(vs(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' }, annotations: { 'example.com/owner': 'payments' } });
-    expect(dr(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' } });
+    expect(vs(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' }, annotations: { 'example.com/owner': 'payments', ...STAMP } });
+    expect(dr(out).metadata).toEqual({ name: 'checkout', namespace: 'shop', labels: { ...MANAGED, team: 'payments' }, annotations: STAMP });
   });
 
   it("takes the DestinationRule's trafficPolicy, keeps its other fields, and owns host and subsets", () => {
@@ -163,6 +164,21 @@ describe('service-wide settings from a base VirtualService and DestinationRule',
     for (const route of vs(o).spec.http) expect(route.timeout).toBe('9s');
     expect(dr(o).spec.trafficPolicy).toEqual({ tls: { mode: 'SIMPLE' } });
     expect(dr(o).spec.exportTo).toEqual(['*']);
+  });
+});
+
+describe('switchyard.dev/rendered-by: what made a generated object', () => {
+  it('stamps the value the caller passes on both objects, after the base annotations, in key order', () => {
+    const out = run(fragments, { renderedBy: 'switchyard/9.8.7', istioObjects: sourced([baseVS({}, { annotations: { 'zz.example.com/last': 'x', 'aa.example.com/first': 'y' } })]) });
+    expect(vs(out).metadata.annotations).toEqual({ 'aa.example.com/first': 'y', 'switchyard.dev/rendered-by': 'switchyard/9.8.7', 'zz.example.com/last': 'x' });
+    expect(Object.keys(vs(out).metadata.annotations!)).toEqual(['aa.example.com/first', 'switchyard.dev/rendered-by', 'zz.example.com/last']);
+    expect(dr(out).metadata.annotations).toEqual({ 'switchyard.dev/rendered-by': 'switchyard/9.8.7' });
+  });
+
+  it('replaces the stamp of an earlier version when the output is rendered again', () => {
+    const earlier = run(fragments, { renderedBy: 'switchyard/0.0.1' });
+    const again = run(fragments, { renderedBy: 'switchyard/0.2.0', istioObjects: sourced(earlier.objects) });
+    expect(again.objects.map((o) => o.metadata.annotations)).toEqual([{ 'switchyard.dev/rendered-by': 'switchyard/0.2.0' }, { 'switchyard.dev/rendered-by': 'switchyard/0.2.0' }]);
   });
 });
 

@@ -293,7 +293,7 @@ describe('releasePaths: who may move an environment', () => {
   });
   const at = (path: string, object: unknown) => ({ object, source: { path, index: 0 } });
   const mergeAt = (fragments: { object: unknown; source: { path: string; index: number } }[]) =>
-    merge({ policy: { object: restricted, source: { path: 'policy.yaml' } }, fragments, istioObjects: [], workloads: [], now: NOW });
+    merge({ policy: { object: restricted, source: { path: 'policy.yaml' } }, fragments, istioObjects: [], workloads: [], now: NOW, renderedBy: 'switchyard/test' });
 
   it('accepts a release of the environment from a file under its releasePaths, and branches from anywhere', () => {
     const out = mergeAt([at('releases/production/v2.yaml', release('v2', 'production', 2)), at('fragments/feature-x.yaml', branch('feature-x', 'x')), at('fragments/s1.yaml', release('s1', 'staging', 1))]);

@@ -1,0 +1,193 @@
+// `reconcile --watch`: a level-triggered controller loop. Watch events only say WHICH namespace to
+// look at; what to write always comes from a fresh read (reconcile.ts), so a missed or repeated
+// event costs at most one extra reconcile, never a wrong route. With leader election, only the
+// replica holding the Lease reconciles.
+import type { Sourced } from '../model/kinds.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
+import { backoffDelay, sleep, type Backoff } from './backoff.ts';
+import type { Cluster, Watching } from './cluster.ts';
+import { LeaderElector } from './leader.ts';
+import type { LeaseTimings } from './lease.ts';
+import { reconcileNamespace, type ReconcileOptions, type ReconcileOutcome } from './reconcile.ts';
+import type { ClusterObject, ResourceKind } from './resources.ts';
+
+export interface ControllerOptions {
+  cluster: Cluster;
+  /** One namespace, or undefined for all. */
+  namespace: string | undefined;
+  /** Read again before every reconcile, so a changed policy (a remounted ConfigMap) takes effect. */
+  loadPolicy: () => Sourced<unknown>;
+  renderedBy: string;
+  /** Called after each reconcile, and with controller news (leadership, watch restarts). */
+  report: (event: { outcome?: ReconcileOutcome; message?: string }) => void;
+  signal: AbortSignal;
+  leaderElection?: { namespace: string; name: string; identity: string; timings: LeaseTimings };
+  /** Every namespace is reconciled this often even without events (expiry, missed events). Default 60 s. */
+  resyncMs?: number;
+  /** Events are gathered this long before a reconcile. Default 200 ms. */
+  debounceMs?: number;
+  /** Wait after a failed reconcile of a namespace. Default 1 s doubling to 60 s. */
+  failureBackoff?: Backoff;
+  /** Passed on to each reconcile (backoff, bounds). */
+  reconcile?: Pick<ReconcileOptions, 'backoff' | 'maxConflicts' | 'maxWriteRounds' | 'random'>;
+}
+
+const WATCHED: readonly ResourceKind[] = ['RouteFragment', 'Deployment', 'VirtualService', 'DestinationRule'];
+
+export async function runController(options: ControllerOptions): Promise<void> {
+  const { signal } = options;
+  if (!options.leaderElection) {
+    await lead(options, signal);
+    return;
+  }
+  const elector = new LeaderElector({ cluster: options.cluster, ...options.leaderElection, log: (message) => options.report({ message }) });
+  try {
+    while (!signal.aborted) {
+      if (!(await elector.acquire(signal))) break;
+      const leading = new AbortController();
+      const stopLeading = () => leading.abort();
+      signal.addEventListener('abort', stopLeading, { once: true });
+      const held = elector.hold(leading.signal).then((how) => {
+        leading.abort();
+        return how;
+      });
+      await lead(options, leading.signal);
+      await held;
+      signal.removeEventListener('abort', stopLeading);
+    }
+  } finally {
+    await elector.release();
+  }
+}
+
+/** Reconciles on every change until `signal` aborts. */
+async function lead(options: ControllerOptions, signal: AbortSignal): Promise<void> {
+  const { cluster, namespace } = options;
+  const queue = new NamespaceQueue();
+  const known = new Set<string>(namespace ? [namespace] : []);
+  const watches: Watching[] = [];
+  const failures = new Map<string, number>();
+  const debounceMs = options.debounceMs ?? 200;
+  const failureBackoff = options.failureBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
+
+  const relevant = (kind: ResourceKind, object: ClusterObject): string | undefined => {
+    const ns = object.metadata?.namespace;
+    if (!ns || (namespace && ns !== namespace)) return undefined;
+    if (kind === 'RouteFragment' || object.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) known.add(ns);
+    // A Deployment or a hand-written VirtualService matters only where there are fragments.
+    return known.has(ns) ? ns : undefined;
+  };
+  const startWatch = async (kind: ResourceKind): Promise<void> => {
+    if (signal.aborted) return;
+    try {
+      const watching = await cluster.watch(
+        kind,
+        namespace,
+        (_type, object) => {
+          const ns = relevant(kind, object);
+          if (ns) queue.add(ns);
+        },
+        (error) => {
+          if (signal.aborted) return;
+          options.report({ message: `the watch of ${kind}s ended${error ? ` (${error.message})` : ''}; restarting it.` });
+          // Events may have been missed: look at everything again once the watch is back.
+          void sleep(1_000, signal).then(() => startWatch(kind).then(() => queue.addAll(known)));
+        },
+      );
+      if (signal.aborted) watching.stop();
+      else watches.push(watching);
+    } catch (error) {
+      options.report({ message: `cannot watch ${kind}s: ${(error as Error).message}; trying again.` });
+      void sleep(failureBackoff.baseMs, signal).then(() => startWatch(kind));
+    }
+  };
+  const resync = async (): Promise<void> => {
+    try {
+      for (const ns of namespace ? [namespace] : await discoverNamespaces(cluster)) known.add(ns);
+    } catch (error) {
+      options.report({ message: `cannot list namespaces to reconcile: ${(error as Error).message}` });
+    }
+    queue.addAll(known);
+  };
+
+  await Promise.all(WATCHED.map(startWatch));
+  await resync();
+  const resyncTimer = setInterval(() => void resync(), options.resyncMs ?? 60_000);
+  const stop = () => queue.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    while (!signal.aborted) {
+      const ns = await queue.next();
+      if (ns === undefined) break;
+      await sleep(debounceMs, signal);
+      if (signal.aborted) break;
+      queue.take(ns);
+      let outcome: ReconcileOutcome;
+      try {
+        outcome = await reconcileNamespace({
+          cluster,
+          namespace: ns,
+          policy: options.loadPolicy(),
+          now: () => new Date(),
+          renderedBy: options.renderedBy,
+          signal,
+          ...options.reconcile,
+        });
+      } catch (error) {
+        outcome = { namespace: ns, ok: false, results: [{ severity: 'error', message: (error as Error).message }], writes: [], written: [], planned: [], conflicts: 0, rounds: 0 };
+      }
+      if (signal.aborted) break;
+      options.report({ outcome });
+      if (outcome.ok) failures.delete(ns);
+      else {
+        const attempt = (failures.get(ns) ?? 0) + 1;
+        failures.set(ns, attempt);
+        void sleep(failureBackoff.baseMs + backoffDelay(attempt, failureBackoff, Math.random), signal).then(() => queue.add(ns));
+      }
+    }
+  } finally {
+    clearInterval(resyncTimer);
+    signal.removeEventListener('abort', stop);
+    for (const w of watches) w.stop();
+  }
+}
+
+/** Namespaces with fragments, or with routes Switchyard made earlier (to retire them). */
+export async function discoverNamespaces(cluster: Cluster): Promise<string[]> {
+  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+  const lists = await Promise.all([cluster.list('RouteFragment', undefined), cluster.list('VirtualService', undefined, selector), cluster.list('DestinationRule', undefined, selector)]);
+  return [...new Set(lists.flat().flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))].sort();
+}
+
+/** Namespaces waiting for a reconcile; each at most once, in arrival order. */
+class NamespaceQueue {
+  private readonly waiting = new Set<string>();
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  add(namespace: string): void {
+    this.waiting.add(namespace);
+    this.wake?.();
+  }
+
+  addAll(namespaces: Iterable<string>): void {
+    for (const ns of namespaces) this.waiting.add(ns);
+    this.wake?.();
+  }
+
+  /** The next namespace, left in the queue until `take` (events during the debounce fold into it). */
+  async next(): Promise<string | undefined> {
+    while (!this.closed && this.waiting.size === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    return this.closed ? undefined : this.waiting.values().next().value;
+  }
+
+  take(namespace: string): void {
+    this.waiting.delete(namespace);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+}

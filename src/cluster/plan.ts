@@ -1,0 +1,185 @@
+// Which writes bring one namespace from what it holds to what it should hold, in make-before-break
+// order. Pure: the caller (reconcile.ts) executes the steps. Nothing to write is an empty plan.
+//
+// For each service:
+//   1. the DestinationRule with the union of its current and its new subsets, so that every subset
+//      the new VirtualService routes to exists before any route points at it;
+//   2. the VirtualService;
+//   3. the DestinationRule without the subsets no route uses any more (re-checked against the
+//      VirtualService as it is when the step runs).
+// A service with no live fragment left: the VirtualService is deleted first, then the DestinationRule.
+import type { ObjectId } from '../merge/merge.ts';
+import { byString, fingerprint } from '../merge/canonical.ts';
+import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../model/istio.ts';
+import type { DesiredState } from './desired.ts';
+import { describe, withoutServerFields, type ClusterObject } from './resources.ts';
+
+export type IstioKind = 'VirtualService' | 'DestinationRule';
+
+interface Target {
+  kind: IstioKind;
+  namespace: string;
+  name: string;
+  /** What the step does, for people: `add subsets feature-jp12`. */
+  summary: string;
+}
+
+/** The version a step's precondition names: one read from the cluster, or the one this plan's earlier step wrote. */
+export type Version = { read: string } | 'written';
+
+export type Step =
+  | (Target & { action: 'create'; object: VirtualService | DestinationRule })
+  | (Target & { action: 'update'; object: VirtualService | DestinationRule; version: Version })
+  /** Step 3: `object` is the pruned DestinationRule, `before` the one step 1 left; `virtualService` is re-read when the step runs. */
+  | (Target & { action: 'prune'; object: DestinationRule; before: DestinationRule; version: Version; virtualService: string })
+  | (Target & { action: 'delete'; resourceVersion: string; uid?: string });
+
+export interface Live {
+  virtualServices: readonly ClusterObject[];
+  destinationRules: readonly ClusterObject[];
+}
+
+/** Does the live object already say what the desired one says? Server-set fields do not count. */
+export const isSame = (desired: object, live: ClusterObject | undefined): boolean => live !== undefined && fingerprint(desired) === fingerprint(withoutServerFields(live));
+
+export function planWrites(desired: DesiredState, live: Live, namespace: string): Step[] {
+  if (!desired.ok) return [];
+  const find = (list: readonly ClusterObject[], name: string) => list.find((o) => o.metadata.name === name && o.metadata.namespace === namespace);
+  const steps: Step[] = [];
+  const services = [...desired.virtualServices].sort((a, b) => byString(a.metadata.name, b.metadata.name));
+  for (const vs of services) {
+    const name = vs.metadata.name;
+    const dr = desired.destinationRules.find((d) => d.metadata.name === name);
+    if (!dr) throw new Error(`planWrites: VirtualService ${name} without its DestinationRule`);
+    const liveDr = find(live.destinationRules, name);
+    const liveVs = find(live.virtualServices, name);
+    const target = (kind: IstioKind) => ({ kind, namespace, name });
+
+    // 1. Make: every subset, old and new.
+    const union = liveDr ? withSubsets(dr, unionSubsets(dr.spec.subsets, subsetsOf(liveDr))) : dr;
+    const drWritten = !isSame(union, liveDr);
+    if (!liveDr) steps.push({ ...target('DestinationRule'), action: 'create', object: union, summary: `create with subsets ${names(union.spec.subsets)}` });
+    else if (drWritten) {
+      steps.push({ ...target('DestinationRule'), action: 'update', object: union, version: { read: versionOf(liveDr) }, summary: describeSubsetChange(subsetsOf(liveDr), union.spec.subsets, 'before the VirtualService') });
+    }
+
+    // 2. Switch the routes.
+    if (!liveVs) steps.push({ ...target('VirtualService'), action: 'create', object: vs, summary: `create with routes ${names(vs.spec.http)}` });
+    else if (!isSame(vs, liveVs)) {
+      steps.push({ ...target('VirtualService'), action: 'update', object: vs, version: { read: versionOf(liveVs) }, summary: describeRouteChange(routesOf(liveVs), vs.spec.http) });
+    }
+
+    // 3. Break: drop the subsets that no route of the new VirtualService uses.
+    const pruned = keepRouted(dr, union, vs);
+    if (fingerprint(pruned) !== fingerprint(union)) {
+      steps.push({
+        ...target('DestinationRule'),
+        action: 'prune',
+        object: pruned,
+        before: union,
+        version: drWritten || !liveDr ? 'written' : { read: versionOf(liveDr) },
+        virtualService: name,
+        summary: describeSubsetChange(union.spec.subsets, pruned.spec.subsets, 'after the VirtualService'),
+      });
+    }
+  }
+
+  // Retired services: routes first, then the subsets they used.
+  const retired = [...desired.retired].sort((a, b) => byString(a.name, b.name) || (a.kind === 'VirtualService' ? -1 : 1) - (b.kind === 'VirtualService' ? -1 : 1));
+  for (const id of retired) {
+    if (id.kind !== 'VirtualService' && id.kind !== 'DestinationRule') continue;
+    const object = find(id.kind === 'VirtualService' ? live.virtualServices : live.destinationRules, id.name);
+    if (!object) continue;
+    steps.push({
+      kind: id.kind,
+      namespace,
+      name: id.name,
+      action: 'delete',
+      resourceVersion: versionOf(object),
+      ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+      summary: `delete: service ${id.name} has no live RouteFragment any more`,
+    });
+  }
+  return steps;
+}
+
+/**
+ * Step 3 as it runs: the desired DestinationRule, plus every subset of `before` that the
+ * VirtualService (as it is now) still routes to. A concurrent reconciler may have written a
+ * VirtualService that uses a subset this one would retire; that subset stays until no route uses it.
+ */
+export function keepRouted(desired: DestinationRule, before: DestinationRule, virtualService: object | undefined): DestinationRule {
+  const routed = routedSubsets(virtualService);
+  const kept = before.spec.subsets.filter((s) => routed.has(s.name));
+  return withSubsets(desired, unionSubsets(desired.spec.subsets, kept));
+}
+
+/** Every subset a VirtualService's routes (http, tcp, tls) send traffic to. */
+export function routedSubsets(virtualService: object | undefined): Set<string> {
+  const found = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      const destination = (value as { destination?: { subset?: unknown } }).destination;
+      if (typeof destination?.subset === 'string') found.add(destination.subset);
+      Object.values(value).forEach(walk);
+    }
+  };
+  walk((virtualService as { spec?: unknown } | undefined)?.spec);
+  return found;
+}
+
+/** The new definitions, plus the old subsets that are not redefined; sorted by name like the merge sorts them. */
+export function unionSubsets(next: readonly DestinationRuleSubset[], previous: readonly DestinationRuleSubset[]): DestinationRuleSubset[] {
+  const byName = new Map(previous.map((s) => [s.name, s]));
+  for (const s of next) byName.set(s.name, s);
+  return [...byName.values()].sort((a, b) => byString(a.name, b.name));
+}
+
+const withSubsets = (dr: DestinationRule, subsets: DestinationRuleSubset[]): DestinationRule => ({ ...dr, spec: { ...dr.spec, subsets } });
+
+export const describeStep = (step: Step): string => `${step.action === 'prune' ? 'update' : step.action} ${describe(step.kind, step.namespace, step.name)}: ${step.summary}`;
+
+export const retiredIds = (steps: readonly Step[]): ObjectId[] =>
+  steps.filter((s) => s.action === 'delete').map((s) => ({ kind: s.kind, name: s.name, namespace: s.namespace }));
+
+function versionOf(object: ClusterObject): string {
+  const version = object.metadata.resourceVersion;
+  if (typeof version !== 'string' || version === '') throw new Error(`${describe(object.kind, object.metadata.namespace, object.metadata.name)} came from the API server without a resourceVersion`);
+  return version;
+}
+
+function subsetsOf(dr: ClusterObject): DestinationRuleSubset[] {
+  const subsets = (dr.spec as { subsets?: unknown } | undefined)?.subsets;
+  return Array.isArray(subsets) ? subsets.filter((s): s is DestinationRuleSubset => typeof (s as { name?: unknown })?.name === 'string') : [];
+}
+
+function routesOf(vs: ClusterObject): { name?: string }[] {
+  const http = (vs.spec as { http?: unknown } | undefined)?.http;
+  return Array.isArray(http) ? (http as { name?: string }[]) : [];
+}
+
+const names = (list: readonly { name?: string }[]): string => (list.length === 0 ? '(none)' : list.map((x) => x.name ?? '(unnamed)').join(', '));
+
+/** `add subsets a; remove subsets b; change subsets c`, or what else changed. */
+function describeChange(kind: string, before: readonly { name?: string }[], after: readonly { name?: string }[], otherwise: string): string {
+  const print = (x: object) => fingerprint(x);
+  const old = new Map(before.map((x) => [x.name ?? '', x]));
+  const next = new Map(after.map((x) => [x.name ?? '', x]));
+  const added = [...next.keys()].filter((n) => !old.has(n));
+  const removed = [...old.keys()].filter((n) => !next.has(n));
+  const changed = [...next.keys()].filter((n) => old.has(n) && print(old.get(n)!) !== print(next.get(n)!));
+  const order = before.map((x) => x.name).join() !== after.filter((x) => old.has(x.name ?? '')).map((x) => x.name).join() && added.length + removed.length + changed.length === 0;
+  const parts = [
+    added.length > 0 ? `add ${kind} ${added.join(', ')}` : '',
+    removed.length > 0 ? `remove ${kind} ${removed.join(', ')}` : '',
+    changed.length > 0 ? `change ${kind} ${changed.join(', ')}` : '',
+    order ? `reorder ${kind}` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : otherwise;
+}
+
+const describeSubsetChange = (before: readonly DestinationRuleSubset[], after: readonly DestinationRuleSubset[], when: string): string =>
+  `${describeChange('subsets', before, after, 'update other fields')} (${when})`;
+
+const describeRouteChange = (before: readonly { name?: string }[], after: readonly { name?: string }[]): string => describeChange('routes', before, after, 'update other fields');

@@ -1,0 +1,158 @@
+// One object of the input or the output. Its header (apiVersion, kind, name, namespace) is known up
+// front. An object Switchyard passes through is never read: its text is copied as it came. An
+// object it reads goes through the fast block-YAML reader, and through the `yaml` library only
+// when that declines (or when a node is needed, to edit it). An object it generates is printed
+// from plain data.
+import { Document as YamlDocument, isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
+import type { Source } from '../model/kinds.ts';
+import { isOrchestratorAnnotation } from './annotations.ts';
+import { printBlockYaml, readBlockYaml } from './block-yaml.ts';
+import { createObjectNode, isAmbiguous, MAX_ALIAS_COUNT, PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
+
+export interface Header {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export type Read = { object: unknown } | { problem: string };
+
+export class Item {
+  #node: YAMLMap | undefined;
+  #doc: Document | undefined;
+  #read: Read | undefined;
+  readonly #text: (() => string) | undefined;
+  readonly #generated: unknown;
+
+  private constructor(
+    readonly source: Source,
+    readonly header: Header,
+    /** The object's text in the ResourceList (its `- `, comments and all), copied when unchanged. */
+    readonly raw: string | undefined,
+    parts: { doc?: Document; node?: YAMLMap; text?: () => string; generated?: unknown },
+  ) {
+    this.#doc = parts.doc;
+    this.#node = parts.node;
+    this.#text = parts.text;
+    this.#generated = parts.generated;
+  }
+
+  /** An object already parsed. */
+  static of(doc: Document, node: YAMLMap, source: Source, raw?: string): Item {
+    return new Item(source, headerOf(node), raw, { doc, node });
+  }
+
+  /** An object known by its header; `text()` (the object alone, not indented) is read on demand. */
+  static lazy(text: () => string, header: Header, source: Source, raw: string): Item {
+    return new Item(source, header, raw, { text });
+  }
+
+  /** An object Switchyard made, as plain data. */
+  static generated(object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }, source: Source): Item {
+    const { apiVersion, kind, metadata } = object;
+    return new Item(source, { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) }, undefined, { generated: object });
+  }
+
+  /** The same object with a new node: it is printed, not copied. */
+  withNode(doc: Document, node: YAMLMap): Item {
+    return Item.of(doc, node, this.source);
+  }
+
+  /** The object as a YAML node, parsed (or, for a generated object, built) on first use. */
+  get node(): YAMLMap {
+    this.parse();
+    return this.#node!;
+  }
+
+  /** The document the node belongs to (aliases resolve within it). */
+  get doc(): Document {
+    this.parse();
+    return this.#doc!;
+  }
+
+  /**
+   * The object as plain data, without the orchestrator's annotations (internal.config.kubernetes.io/*
+   * and the like), or why it cannot be read: YAML aliases that expand too far.
+   */
+  read(): Read {
+    if (this.#read) return this.#read;
+    let object: unknown;
+    if (this.#generated !== undefined) object = structuredClone(this.#generated);
+    else if (!this.#node && this.#text !== undefined) object = readBlockYaml(this.#text());
+    if (object === undefined) {
+      try {
+        object = this.node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (error) {
+        if (!(error instanceof ReferenceError)) throw error;
+        return (this.#read = { problem: `its YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of one anchor); write the values out.` });
+      }
+    }
+    return (this.#read = { object: withoutOrchestratorAnnotations(object) });
+  }
+
+  /** Drops what read() kept: a render holds thousands of fragments, and only once. */
+  forget(): void {
+    this.#read = undefined;
+  }
+
+  /** The object's text, at column 0: printed from plain data when generated, else from the node. */
+  print({ orchestratorAnnotations = true } = {}): string {
+    if (this.#generated !== undefined) {
+      const object = orchestratorAnnotations ? this.#generated : withoutOrchestratorAnnotations(structuredClone(this.#generated));
+      return printBlockYaml(object, isAmbiguous);
+    }
+    let node = this.node;
+    if (!orchestratorAnnotations) {
+      node = node.clone() as YAMLMap;
+      const annotations = node.getIn(['metadata', 'annotations']);
+      if (isMap(annotations)) {
+        annotations.items = annotations.items.filter((pair) => !isOrchestratorAnnotation(String((pair.key as { value?: unknown })?.value ?? pair.key)));
+        if (annotations.items.length === 0) node.deleteIn(['metadata', 'annotations']);
+      }
+    }
+    const doc = new YamlDocument(null, PARSE_OPTIONS);
+    doc.contents = node;
+    return doc.toString(STRINGIFY_OPTIONS);
+  }
+
+  private parse(): void {
+    if (this.#node) return;
+    if (this.#generated !== undefined) {
+      const doc = new YamlDocument(null, PARSE_OPTIONS);
+      this.#doc = doc;
+      this.#node = createObjectNode(doc, this.#generated);
+      return;
+    }
+    const doc = parseDocument(this.#text?.() ?? '', PARSE_OPTIONS);
+    // The scanner only hands over text it has checked; anything odd was parsed whole instead.
+    if (doc.errors.length > 0 || !isMap(doc.contents)) throw new Error(`item at ${this.source.path ?? '?'} did not parse: ${doc.errors[0]?.message}`);
+    this.#doc = doc;
+    this.#node = doc.contents;
+  }
+}
+
+function withoutOrchestratorAnnotations(object: unknown): unknown {
+  const metadata = (object as { metadata?: { annotations?: Record<string, unknown> } } | null)?.metadata;
+  const annotations = metadata?.annotations;
+  if (annotations && typeof annotations === 'object') {
+    for (const key of Object.keys(annotations)) if (isOrchestratorAnnotation(key)) delete annotations[key];
+    if (Object.keys(annotations).length === 0) delete metadata!.annotations;
+  }
+  return object;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function headerOf(node: YAMLMap): Header {
+  const header: Header = {};
+  const apiVersion = str(node.get('apiVersion'));
+  const kind = str(node.get('kind'));
+  const name = str(node.getIn(['metadata', 'name']));
+  const namespace = str(node.getIn(['metadata', 'namespace']));
+  if (apiVersion !== undefined) header.apiVersion = apiVersion;
+  if (kind !== undefined) header.kind = kind;
+  if (name !== undefined) header.name = name;
+  if (namespace !== undefined) header.namespace = namespace;
+  return header;
+}
