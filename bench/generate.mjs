@@ -1,7 +1,7 @@
 // Realistic inputs for the benchmark: N fragments over a few services and three environments,
 // mostly branch builds (that is what grows), a few releases with canaries; plus the Deployments
 // they name, as kpt hands a whole package to the function.
-// Usage: node bench/generate.mjs N OUT_DIR  -> OUT_DIR/{resource-list.yaml, files/, kpt/, patches/}
+// Usage: node bench/generate.mjs N OUT_DIR  -> OUT_DIR/{resource-list.yaml, resource-list-package.yaml, kpt/}
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -78,8 +78,11 @@ export function write(n, dir) {
     return { ...o, metadata: { ...o.metadata, annotations } };
   });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'resource-list.yaml'), yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items, functionConfig: policy }));
-  writeFileSync(join(dir, 'resource-list-empty.yaml'), yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: items.slice(0, 2), functionConfig: policy }));
+  const list = (xs) => yaml({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: xs, functionConfig: policy });
+  // The function's input: the N fragments alone (the strict reading of "N fragments"), and the
+  // whole package as kpt sends it, fragments and Deployments.
+  writeFileSync(join(dir, 'resource-list.yaml'), list(items.filter((o) => o.kind === 'RouteFragment')));
+  writeFileSync(join(dir, 'resource-list-package.yaml'), list(items));
   // A kpt package: one file per object.
   const kpt = join(dir, 'kpt');
   for (const sub of ['fragments', 'deploy']) mkdirSync(join(kpt, sub), { recursive: true });
