@@ -63,56 +63,15 @@ export function merge(input: MergeInput): MergeOutput {
   const complete = new Set(input.completeWorkloadKinds ?? []);
   for (const entry of entries) if (entry.fragment) entry.inactive = inactiveReason(entry.fragment, input.now, workloads, complete);
 
-  const services = groupByService(entries.filter(isLive));
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
   const serviceResults: Result[] = [];
-  for (const [key, group] of services) {
-    const id = parseServiceKey(key);
-    flagBranchConflicts(group, policy);
-    flagSubsetConflicts(group);
-    const live = group.filter(isLive);
-    if (live.length === 0) continue;
-
-    const environments = new Map<string, ReleaseShare[]>();
-    for (const env of policy.environments) {
-      const releases = live.filter((e) => e.fragment!.spec.release?.environment === env.name);
-      const traffic = chooseReleases(env.name, releases.map((e) => e.fragment!));
-      for (const [fragment, problems] of traffic.problems) addProblems(live.find((e) => e.fragment === fragment)!, problems);
-      if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
-    }
-    const routed = group.filter(isLive);
-    const routes = orderRoutes(policy, {
-      service: id.service,
-      branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
-      environments,
-    });
-    const subsets = collectSubsets(routed.map((e) => e.fragment!));
-    const base = (kind: string) => findBase(input.istioObjects, kind, id);
-    const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
-    const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
-    objects.push(vs, dr);
-    for (const object of [vs, dr]) {
-      const tooBig = checkSize(object);
-      if (tooBig) serviceResults.push(tooBig);
-    }
-
-    const where = `VirtualService ${qualified(id.namespace, id.service)}`;
-    if (!routes.some((r) => r.match === undefined)) {
-      const defaultEnv = policy.environments.find((e) => e.isDefault);
-      serviceResults.push({
-        severity: 'warning',
-        message: defaultEnv
-          ? `${where}: environment ${defaultEnv.name} (the default) has no stable release of service ${id.service}, so requests that match no route get none (404); add a release fragment for ${defaultEnv.name}.`
-          : `${where}: the policy names no default environment, so requests that match no host or branch get no route (404).`,
-        resourceRef: { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) },
-      });
-    }
-    summaries.push({
-      severity: 'info',
-      message: `merged ${routed.length} fragment${routed.length === 1 ? '' : 's'} into ${where}: ${routes.length} route${routes.length === 1 ? '' : 's'}, ${subsets.length} subset${subsets.length === 1 ? '' : 's'}.`,
-      resourceRef: { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) },
-    });
+  for (const [key, group] of groupByService(entries.filter(isLive))) {
+    const merged = mergeService(parseServiceKey(key), group, policy, input);
+    if (!merged) continue;
+    objects.push(...merged.objects);
+    serviceResults.push(...merged.results);
+    summaries.push(merged.summary);
   }
 
   for (const entry of entries) results.push(...entryResults(entry, policy));
@@ -131,6 +90,70 @@ export function merge(input: MergeInput): MergeOutput {
   }
   results.push(...serviceResults, ...summaries);
   return { objects, retired, results };
+}
+
+/** One service's VirtualService and DestinationRule, or nothing when no fragment of it is live. */
+function mergeService(
+  id: ServiceId,
+  group: readonly Entry[],
+  policy: Policy,
+  input: MergeInput,
+): { objects: [VirtualService, DestinationRule]; results: Result[]; summary: Result } | undefined {
+  flagBranchConflicts(group, policy);
+  flagSubsetConflicts(group);
+  const live = group.filter(isLive);
+  if (live.length === 0) return undefined;
+
+  const environments = new Map<string, ReleaseShare[]>();
+  for (const env of policy.environments) {
+    const releases = live.filter((e) => e.fragment!.spec.release?.environment === env.name);
+    const traffic = chooseReleases(env.name, releases.map((e) => e.fragment!));
+    for (const [fragment, problems] of traffic.problems) addProblems(live.find((e) => e.fragment === fragment)!, problems);
+    if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
+  }
+  const routed = group.filter(isLive);
+  const routes = orderRoutes(policy, {
+    service: id.service,
+    branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
+    environments,
+  });
+  const subsets = collectSubsets(routed.map((e) => e.fragment!));
+  const base = (kind: string) => findBase(input.istioObjects, kind, id);
+  const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
+  const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
+
+  const where = `VirtualService ${qualified(id.namespace, id.service)}`;
+  const resourceRef = { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) };
+  const results: Result[] = [];
+  for (const object of [vs, dr]) {
+    const tooBig = checkSize(object);
+    if (tooBig) results.push(tooBig);
+  }
+  const defaultEnv = policy.environments.find((e) => e.isDefault);
+  if (!routes.some((r) => r.match === undefined)) {
+    results.push({
+      severity: 'warning',
+      message: defaultEnv
+        ? `${where}: environment ${defaultEnv.name} (the default) has no stable release of service ${id.service}, so requests that match no route get none (404); add a release fragment for ${defaultEnv.name}.`
+        : `${where}: the policy names no default environment, so requests that match no host or branch get no route (404).`,
+      resourceRef,
+    });
+  }
+  for (const env of policy.environments) {
+    if (env.isDefault || env.hosts.length === 0 || environments.has(env.name) || !defaultEnv || !environments.has(defaultEnv.name)) continue;
+    results.push({
+      severity: 'info',
+      message: `${where}: environment ${env.name} has no stable release of service ${id.service}, so requests to its hosts take the next route that matches: ${env.allowBranches ? 'a branch route, or ' : ''}${defaultEnv.name}'s.`,
+      resourceRef,
+    });
+  }
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary: Result = {
+    severity: 'info',
+    message: `merged ${count(routed.length, 'fragment')} into ${where}: ${count(routes.length, 'route')}, ${count(subsets.length, 'subset')}.`,
+    resourceRef,
+  };
+  return { objects: [vs, dr], results, summary };
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;
