@@ -3,6 +3,7 @@
 // local config, with the generated VirtualServices and DestinationRules. Results go to stderr.
 import { isLocalConfig, processItems, type Item } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
+import { YamlBudget } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { displayPath, exitCodeFor, InputError, listYamlFiles, printResults, readStdin, readTextFile, UsageError } from './io.ts';
 import { RENDERED_BY } from './version.ts';
@@ -26,10 +27,11 @@ export function readInputs(paths: readonly string[]): { items: Item[]; results: 
   const results: Result[] = [];
   const stdinUses = paths.filter((p) => p === '-').length;
   if (stdinUses > 1) throw new UsageError('- (standard input) can be named once.');
+  const budget = new YamlBudget(); // all files together: 64 MiB, and what the yaml library can hold
   for (const path of paths) {
     const sources = path === '-' ? [{ text: readStdin(), name: 'stdin' }] : listYamlFiles(path).map((file) => ({ text: readTextFile(file), name: displayPath(file) }));
     for (const { text, name } of sources) {
-      const parsed = parseStream(text, name);
+      const parsed = parseStream(text, name, budget);
       items.push(...parsed.items);
       results.push(...parsed.results);
     }
@@ -37,7 +39,7 @@ export function readInputs(paths: readonly string[]): { items: Item[]; results: 
   return { items, results };
 }
 
-function readPolicy(path: string): Item {
+export function readPolicy(path: string): Item {
   const { items, results } = parseStream(readTextFile(path), displayPath(path));
   if (results.length > 0) throw new InputError(results[0]!.message);
   const item = items[0];

@@ -11,7 +11,7 @@
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result, Severity } from '../model/result.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './build.ts';
-import { byString } from './canonical.ts';
+import { byString, fingerprint } from './canonical.ts';
 import { describeMatcher, entriesOf, findShadows, serviceFqdn, type Condition, type RouteLike } from './evaluate.ts';
 import { describeSubject, qualified, resultFor, type Subject } from './messages.ts';
 import type { FragmentIndex } from './provenance.ts';
@@ -105,10 +105,18 @@ function showCondition(c: Condition): string {
   return c.matcher ? `${c.label} ${describeMatcher(c.matcher)}` : `${c.label} ${JSON.stringify(c.raw)}`;
 }
 
-/** `header x-branch prefix "feature-" takes header x-branch exact "feature-jp12"`, for each condition of the earlier entry. */
+/**
+ * Why the earlier entry takes every request of the later one: each of its conditions that differs
+ * from the later one's (`header x-branch prefix "feature-" takes exact "feature-jp12"`).
+ */
 function why(earlier: Condition[] | undefined, later: Condition[]): string {
   if (!earlier || earlier.length === 0) return 'it has no match, so it takes every request';
-  return earlier
+  const same = (a: Condition, b: Condition | undefined) => b !== undefined && fingerprint(a.raw) === fingerprint(b.raw) && (a.negated === true) === (b.negated === true);
+  const differing = earlier.filter((a) => !same(a, later.find((c) => c.field === a.field)));
+  if (differing.length === 0) {
+    return later.length > earlier.length ? `it asks only for ${earlier.map(showCondition).join(' and ')}, which every request of this route carries` : 'it matches the same requests';
+  }
+  return differing
     .map((a) => {
       const b = later.find((c) => c.field === a.field);
       return b ? `${showCondition(a)} takes ${describeMatcher(b.matcher ?? { kind: 'present' })}` : showCondition(a);
@@ -149,7 +157,7 @@ function routeOrder(vs: Named, fragments: FragmentIndex): Result[] {
       const origin = routeFragment(vs, earlierRoute, fragments);
       const from = origin ? `, from ${describeSubject(fragmentSubject(origin))}` : '';
       const part = shadow.complete && entries.length === 1 ? '' : `match[${e.entry}]: `;
-      return `${part}${routeLabel(earlierRoute, e.by.route)}${from} comes first (${why(earlier, entries[e.entry]!)})`;
+      return `${part}${routeLabel(earlierRoute, e.by.route)}${from ? `${from},` : ''} comes first (${why(earlier, entries[e.entry]!)})`;
     });
     const what = shadow.complete ? 'never answers' : `answers only some of its requests (${shadow.entries.length} of its ${entries.length} match entries are taken earlier)`;
     const origin = routeFragment(vs, route, fragments);
@@ -182,32 +190,35 @@ function hostKey(host: string, namespace: string | undefined): string {
 }
 
 function subsetReferences(vs: Named, destinationRules: readonly Named[]): Result[] {
+  // The subsets each host's DestinationRules define, gathered once: a VirtualService may have thousands of routes.
+  const byHost = new Map<string, { rules: Named[]; subsets: Set<string> }>();
+  for (const dr of destinationRules) {
+    const drHost = str(at(dr.object, ['spec', 'host']));
+    if (drHost === undefined) continue;
+    const key = hostKey(drHost, dr.namespace);
+    const entry = byHost.get(key) ?? { rules: [], subsets: new Set<string>() };
+    byHost.set(key, entry);
+    entry.rules.push(dr);
+    const subsets = at(dr.object, ['spec', 'subsets']);
+    if (Array.isArray(subsets)) for (const s of subsets) if (isRecord(s) && typeof s.name === 'string') entry.subsets.add(s.name);
+  }
   const results: Result[] = [];
-  const http = httpOf(vs);
-  http.forEach((route, i) => {
+  httpOf(vs).forEach((route, i) => {
     if (!Array.isArray(route.route)) return;
     route.route.forEach((d, j) => {
       const destination = isRecord(d) && isRecord(d.destination) ? d.destination : undefined;
       const host = str(destination?.host);
       const subset = str(destination?.subset);
       if (!host || !subset) return;
-      const key = hostKey(host, vs.namespace);
-      const rules = destinationRules.filter((dr) => {
-        const drHost = str(at(dr.object, ['spec', 'host']));
-        return drHost !== undefined && hostKey(drHost, dr.namespace) === key;
-      });
-      if (rules.length === 0) return; // the DestinationRule may live elsewhere: nothing to compare with
-      const defined = rules.flatMap((dr) => {
-        const subsets = at(dr.object, ['spec', 'subsets']);
-        return Array.isArray(subsets) ? subsets.flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : [])) : [];
-      });
-      if (defined.includes(subset)) return;
-      const names = rules.map((dr) => `DestinationRule ${qualified(dr.namespace, dr.name)}${dr.subject.source.path ? ` (${dr.subject.source.path})` : ''}`).join(', ');
+      const known = byHost.get(hostKey(host, vs.namespace));
+      if (!known || known.subsets.has(subset)) return; // no DestinationRule in the input (it may live elsewhere), or defined
+      const names = known.rules.map((dr) => `DestinationRule ${qualified(dr.namespace, dr.name)}${dr.subject.source.path ? ` (${dr.subject.source.path})` : ''}`).join(', ');
+      const defined = [...known.subsets].sort(byString);
       results.push(
         resultFor(
           vs.subject,
           'error',
-          `is ${subset}, which ${names} for host ${host} does not define (its subsets: ${defined.length > 0 ? [...new Set(defined)].sort(byString).join(', ') : 'none'}), so Istio answers these requests with 503; add the subset, or route to one that exists.`,
+          `is ${subset}, which ${names} for host ${host} does not define (its subsets: ${defined.length > 0 ? defined.join(', ') : 'none'}), so Istio answers these requests with 503; add the subset, or route to one that exists.`,
           `spec.http[${i}].route[${j}].destination.subset`,
         ),
       );
@@ -226,6 +237,16 @@ function unselectedSubsets(dr: Named, all: readonly Named[], fragments: Fragment
   if (workloads.length === 0) return []; // nothing to judge against
   const podLabels = workloads.map((w) => at(w.object, POD_LABELS[w.kind]!));
   if (podLabels.some((l) => !isRecord(l))) return []; // a workload whose pods cannot be read (a Rollout's workloadRef): no verdict
+  // Pods by each label they carry, so that thousands of subsets and workloads stay fast.
+  const byLabel = new Map<string, Json[]>();
+  for (const pod of podLabels as Json[]) {
+    for (const [k, v] of Object.entries(pod)) {
+      const key = `${k}\u0000${String(v)}`;
+      const list = byLabel.get(key);
+      if (list) list.push(pod);
+      else byLabel.set(key, [pod]);
+    }
+  }
   const selector = all.find((o) => o.kind === 'Service' && o.name === service && inNamespace(o));
   const serviceSelector = selector ? at(selector.object, ['spec', 'selector']) : undefined;
   const selects = (labels: Json, pod: Json) => Object.entries(labels).every(([k, v]) => pod[k] === v);
@@ -235,17 +256,19 @@ function unselectedSubsets(dr: Named, all: readonly Named[], fragments: Fragment
   if (!Array.isArray(subsets)) return [];
   subsets.forEach((s, i) => {
     if (!isRecord(s) || typeof s.name !== 'string' || !isRecord(s.labels)) return;
-    const labels = { ...(isRecord(serviceSelector) ? serviceSelector : {}), ...s.labels };
-    if (podLabels.some((pod) => selects(labels, pod as Json))) return;
+    const labels = s.labels;
+    const candidates = Object.entries(labels)
+      .map(([k, v]) => byLabel.get(`${k}\u0000${String(v)}`) ?? [])
+      .reduce((a, b) => (b.length < a.length ? b : a), podLabels as Json[]);
+    if (candidates.some((pod) => selects(labels, pod) && (!isRecord(serviceSelector) || selects(serviceSelector, pod)))) return;
     const shown = Object.entries(s.labels)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ');
-    const kinds = [...new Set(workloads.map((w) => w.kind))].sort(byString).join(', ');
     const listed = workloads.slice(0, 5).map((w) => `${w.kind} ${w.name}`);
     const more = workloads.length > 5 ? `, and ${workloads.length - 5} more` : '';
     const also = isRecord(serviceSelector) ? ` together with Service ${qualified(namespace, service)}'s selector` : '';
     const severity: Severity = 'warning';
-    const tail = `select no pod of the ${kinds} of namespace ${namespace} in the input (${listed.join(', ')}${more}), so traffic sent to subset ${s.name} finds no endpoint (503); make the labels match the build's pod template labels, or deploy the build.`;
+    const tail = `select no pod of the workloads of namespace ${namespace} in the input (${listed.join(', ')}${more}), so traffic sent to subset ${s.name} finds no endpoint (503); make the labels match the build's pod template labels, or deploy the build.`;
     const origins = dr.generated ? fragments.subsetOrigins(dr.namespace, service, s.name) : [];
     if (origins.length > 0) {
       const others = origins.slice(1).map((f) => describeSubject(fragmentSubject(f)));

@@ -454,16 +454,15 @@ export function findShadows(http: readonly RouteLike[]): RouteShadow[] {
   for (let route = 0; route < http.length; route++) {
     const entries = entriesOf(http[route]!);
     const mine = entries ?? [[]];
-    if (catchAll !== undefined) {
-      shadows.push({ route, complete: true, entries: mine.map((_, entry) => ({ entry, by: { route: catchAll! } })) });
-      continue;
-    }
     const found: EntryShadow[] = [];
     mine.forEach((conditions, entry) => {
+      // The earliest route that takes the entry's requests: a narrower one before the catch-all, or the catch-all.
       const by = coveredBy(conditions, exactIndex, general);
-      if (by) found.push({ entry, by });
+      if (by && (catchAll === undefined || by.route < catchAll)) found.push({ entry, by });
+      else if (catchAll !== undefined) found.push({ entry, by: { route: catchAll } });
     });
     if (found.length > 0) shadows.push({ route, complete: found.length === mine.length, entries: found });
+    if (catchAll !== undefined) continue; // nothing after a catch-all takes any request
     mine.forEach((conditions, entry) => {
       if (conditions.length === 0) return;
       const key = exactKey(conditions);

@@ -1,0 +1,82 @@
+// `switchyard check PATH...`: renders like `render` and writes nothing, then looks deeper than
+// identical-JSON comparison (src/merge/analyze.ts): shadowed routes, a catch-all that is not last,
+// missing subsets, subsets that select no workload, and object size. Results go to stderr; with
+// --output markdown, stdout gets the diagnostics and the routing table for a CI step summary.
+import { analyzeRouting } from '../merge/analyze.ts';
+import type { Result } from '../model/result.ts';
+import { parseFlags, parseNow, parseOutput, type CommandRun } from './args.ts';
+import { CHECK_HELP } from './help.ts';
+import { exitCodeFor, printResults, UsageError } from './io.ts';
+import { escapeText, resultsMarkdown, routesMarkdown } from './markdown.ts';
+import { renderForAnalysis, type RenderInputs } from './rendered.ts';
+
+export interface CheckOptions extends RenderInputs {
+  output: 'text' | 'markdown';
+  quiet: boolean;
+}
+
+const OPTIONS = {
+  policy: { type: 'string' },
+  now: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseCheckArgs(args: readonly string[]): CheckOptions | undefined {
+  const { values, positionals } = parseFlags(args, OPTIONS);
+  if (values.help) return undefined;
+  if (positionals.length === 0) throw new UsageError('check needs at least one PATH (a file, a folder, or - for stdin).');
+  return {
+    paths: positionals,
+    ...(values.policy !== undefined ? { policy: values.policy } : {}),
+    now: parseNow(values.now),
+    output: parseOutput(values.output, ['text', 'markdown'] as const),
+    quiet: values.quiet === true,
+  };
+}
+
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function check(options: CheckOptions): CommandRun {
+  const rendered = renderForAnalysis(options);
+  const diagnostics = rendered.ok ? analyzeRouting({ objects: rendered.objects, fragments: rendered.origins }) : [];
+  const results: Result[] = [...rendered.results, ...diagnostics];
+  const errors = results.filter((r) => r.severity === 'error').length;
+  const warnings = results.filter((r) => r.severity === 'warning').length;
+
+  const kinds = (kind: string) => rendered.objects.filter((o) => o.object.kind === kind);
+  const httpOf = (spec: unknown): unknown[] => {
+    const http = (spec as { http?: unknown } | null | undefined)?.http;
+    return Array.isArray(http) ? http : [];
+  };
+  const routes = kinds('VirtualService').reduce((n, o) => n + httpOf(o.object.spec).length, 0);
+  const summary = rendered.ok
+    ? `checked ${count(kinds('VirtualService').length, 'VirtualService')} (${count(routes, 'route')}) and ${count(kinds('DestinationRule').length, 'DestinationRule')}: ${count(errors, 'error')}, ${count(warnings, 'warning')}.`
+    : `check failed: ${count(errors, 'error')}${warnings > 0 ? `, ${count(warnings, 'warning')}` : ''}; nothing was rendered, so routes were not analysed.`;
+  results.push({ severity: 'info', message: summary });
+
+  let stdout = '';
+  if (options.output === 'markdown') {
+    const status = errors > 0 ? `**Failed**: ${count(errors, 'error')}, ${count(warnings, 'warning')}.` : warnings > 0 ? `**Passed with ${count(warnings, 'warning')}.**` : '**Passed.**';
+    const parts = ['## Switchyard check', '', status, ''];
+    const list = resultsMarkdown(results);
+    if (list) parts.push(list);
+    if (rendered.ok) parts.push(routesMarkdown(rendered.objects, rendered.origins));
+    parts.push(`<sub>${escapeText(summary)}</sub>`, '');
+    stdout = parts.join('\n');
+  }
+  return { stdout, results, exitCode: exitCodeFor(results) };
+}
+
+export function runCheck(args: readonly string[]): number {
+  const options = parseCheckArgs(args);
+  if (!options) {
+    process.stdout.write(`${CHECK_HELP}\n`);
+    return 0;
+  }
+  const run = check(options);
+  process.stdout.write(run.stdout);
+  printResults(run.results, options.quiet ? ['error', 'warning'] : ['error', 'warning', 'info']);
+  return run.exitCode;
+}
