@@ -77,6 +77,15 @@ async function lead(options: ControllerOptions, signal: AbortSignal): Promise<vo
     // A Deployment or a hand-written VirtualService matters only where there are fragments.
     return known.has(ns) ? ns : undefined;
   };
+  // Watches end (API servers close them every few minutes) or fail; each is restarted, waiting
+  // longer after each failure in a row, and everything is looked at again in case events were missed.
+  const watchFailures = new Map<ResourceKind, number>();
+  const restartWatch = (kind: ResourceKind, failed: boolean) => {
+    const attempt = failed ? (watchFailures.get(kind) ?? 0) + 1 : 0;
+    watchFailures.set(kind, attempt);
+    const delay = attempt === 0 ? 0 : Math.min(failureBackoff.maxMs, failureBackoff.baseMs * 2 ** (attempt - 1));
+    void sleep(delay, signal).then(() => startWatch(kind).then(() => queue.addAll(known)));
+  };
   const startWatch = async (kind: ResourceKind): Promise<void> => {
     if (signal.aborted) return;
     try {
@@ -84,21 +93,21 @@ async function lead(options: ControllerOptions, signal: AbortSignal): Promise<vo
         kind,
         namespace,
         (_type, object) => {
+          watchFailures.set(kind, 0);
           const ns = relevant(kind, object);
           if (ns) queue.add(ns);
         },
         (error) => {
           if (signal.aborted) return;
-          options.report({ message: `the watch of ${kind}s ended${error ? ` (${error.message})` : ''}; restarting it.` });
-          // Events may have been missed: look at everything again once the watch is back.
-          void sleep(1_000, signal).then(() => startWatch(kind).then(() => queue.addAll(known)));
+          if (error) options.report({ message: `the watch of ${kind}s failed (${error.message}); starting it again.` });
+          restartWatch(kind, error !== undefined);
         },
       );
       if (signal.aborted) watching.stop();
       else watches.push(watching);
     } catch (error) {
       options.report({ message: `cannot watch ${kind}s: ${(error as Error).message}; trying again.` });
-      void sleep(failureBackoff.baseMs, signal).then(() => startWatch(kind));
+      restartWatch(kind, true);
     }
   };
   const resync = async (): Promise<void> => {
@@ -115,34 +124,39 @@ async function lead(options: ControllerOptions, signal: AbortSignal): Promise<vo
   const resyncTimer = setInterval(() => void resync(), options.resyncMs ?? 60_000);
   const stop = () => queue.close();
   signal.addEventListener('abort', stop, { once: true });
+  const reconcileOne = async (ns: string): Promise<void> => {
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await reconcileNamespace({
+        cluster,
+        namespace: ns,
+        policy: options.loadPolicy(),
+        now: () => new Date(),
+        renderedBy: options.renderedBy,
+        signal,
+        ...options.reconcile,
+      });
+    } catch (error) {
+      outcome = { namespace: ns, ok: false, results: [{ severity: 'error', message: (error as Error).message }], writes: [], written: [], planned: [], conflicts: 0, rounds: 0 };
+    }
+    if (signal.aborted) return;
+    options.report({ outcome });
+    if (outcome.ok) failures.delete(ns);
+    else {
+      const attempt = (failures.get(ns) ?? 0) + 1;
+      failures.set(ns, attempt);
+      void sleep(failureBackoff.baseMs + backoffDelay(attempt, failureBackoff, Math.random), signal).then(() => queue.add(ns));
+    }
+  };
   try {
+    // Gather events for a moment, then reconcile every namespace that had one; events that arrive
+    // meanwhile make the next batch.
     while (!signal.aborted) {
-      const ns = await queue.next();
-      if (ns === undefined) break;
+      if (!(await queue.wait())) break;
       await sleep(debounceMs, signal);
-      if (signal.aborted) break;
-      queue.take(ns);
-      let outcome: ReconcileOutcome;
-      try {
-        outcome = await reconcileNamespace({
-          cluster,
-          namespace: ns,
-          policy: options.loadPolicy(),
-          now: () => new Date(),
-          renderedBy: options.renderedBy,
-          signal,
-          ...options.reconcile,
-        });
-      } catch (error) {
-        outcome = { namespace: ns, ok: false, results: [{ severity: 'error', message: (error as Error).message }], writes: [], written: [], planned: [], conflicts: 0, rounds: 0 };
-      }
-      if (signal.aborted) break;
-      options.report({ outcome });
-      if (outcome.ok) failures.delete(ns);
-      else {
-        const attempt = (failures.get(ns) ?? 0) + 1;
-        failures.set(ns, attempt);
-        void sleep(failureBackoff.baseMs + backoffDelay(attempt, failureBackoff, Math.random), signal).then(() => queue.add(ns));
+      for (const ns of queue.takeAll()) {
+        if (signal.aborted) break;
+        await reconcileOne(ns);
       }
     }
   } finally {
@@ -159,7 +173,7 @@ export async function discoverNamespaces(cluster: Cluster): Promise<string[]> {
   return [...new Set(lists.flat().flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))].sort();
 }
 
-/** Namespaces waiting for a reconcile; each at most once, in arrival order. */
+/** Namespaces waiting for a reconcile, each once. */
 class NamespaceQueue {
   private readonly waiting = new Set<string>();
   private wake: (() => void) | undefined;
@@ -175,15 +189,17 @@ class NamespaceQueue {
     this.wake?.();
   }
 
-  /** The next namespace, left in the queue until `take` (events during the debounce fold into it). */
-  async next(): Promise<string | undefined> {
+  /** Resolves true when a namespace waits, false when the queue was closed. */
+  async wait(): Promise<boolean> {
     while (!this.closed && this.waiting.size === 0) await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = undefined;
-    return this.closed ? undefined : this.waiting.values().next().value;
+    return !this.closed;
   }
 
-  take(namespace: string): void {
-    this.waiting.delete(namespace);
+  takeAll(): string[] {
+    const all = [...this.waiting];
+    this.waiting.clear();
+    return all;
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // Fragments owned by their Deployment, as pure functions: the ownerReference that lets the
 // Kubernetes garbage collector delete a fragment together with its Deployment, and the object
 // `switchyard apply` writes when it creates or updates one.
+import { isOrchestratorAnnotation, LOCAL_CONFIG } from '../krm/annotations.ts';
 import type { RouteFragment } from '../model/kinds.ts';
 import type { ClusterMeta, ClusterObject, OwnerReference } from './resources.ts';
 
@@ -33,7 +34,10 @@ export function ownerReferenceTo(deployment: ClusterObject): OwnerReference {
  * as the Deployment is gone, even before the garbage collector deletes the fragment.
  */
 export function fragmentToApply(fragment: RouteFragment, namespace: string, owner: OwnerReference | undefined): ClusterObject {
-  const { labels, annotations, name } = fragment.metadata;
+  const { labels, name } = fragment.metadata;
+  // kpt's and kustomize's bookkeeping (file path, local-config) means nothing in the cluster.
+  const kept = Object.entries(fragment.metadata.annotations ?? {}).filter(([key]) => !isOrchestratorAnnotation(key) && key !== LOCAL_CONFIG);
+  const annotations = kept.length > 0 ? Object.fromEntries(kept) : undefined;
   const spec = owner && !fragment.spec.workload ? { ...fragment.spec, workload: { kind: owner.kind, name: owner.name } } : fragment.spec;
   const metadata: ClusterMeta = { name, namespace, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), ...(owner ? { ownerReferences: [owner] } : {}) };
   return { apiVersion: fragment.apiVersion, kind: fragment.kind, metadata, spec };

@@ -8,7 +8,6 @@
 //   3. the DestinationRule without the subsets no route uses any more (re-checked against the
 //      VirtualService as it is when the step runs).
 // A service with no live fragment left: the VirtualService is deleted first, then the DestinationRule.
-import type { ObjectId } from '../merge/merge.ts';
 import { byString, fingerprint } from '../merge/canonical.ts';
 import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../model/istio.ts';
 import type { DesiredState } from './desired.ts';
@@ -139,9 +138,6 @@ export function unionSubsets(next: readonly DestinationRuleSubset[], previous: r
 const withSubsets = (dr: DestinationRule, subsets: DestinationRuleSubset[]): DestinationRule => ({ ...dr, spec: { ...dr.spec, subsets } });
 
 export const describeStep = (step: Step): string => `${step.action === 'prune' ? 'update' : step.action} ${describe(step.kind, step.namespace, step.name)}: ${step.summary}`;
-
-export const retiredIds = (steps: readonly Step[]): ObjectId[] =>
-  steps.filter((s) => s.action === 'delete').map((s) => ({ kind: s.kind, name: s.name, namespace: s.namespace }));
 
 function versionOf(object: ClusterObject): string {
   const version = object.metadata.resourceVersion;

@@ -15,7 +15,7 @@ import type { Result } from '../model/result.ts';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type Backoff } from './backoff.ts';
 import { ConflictError, NotFoundError, type Cluster } from './cluster.ts';
 import { desiredState, type Snapshot } from './desired.ts';
-import { describeStep, keepRouted, planWrites, type Step, type Version } from './plan.ts';
+import { keepRouted, planWrites, routedSubsets, type Step, type Version } from './plan.ts';
 import { describe, type ClusterObject } from './resources.ts';
 
 export interface ReconcileOptions {
@@ -127,6 +127,7 @@ async function execute(cluster: Cluster, namespace: string, steps: readonly Step
   for (const step of steps) {
     const key = `${step.kind}/${step.name}`;
     let result: ClusterObject | undefined;
+    if (step.kind === 'VirtualService' && step.action !== 'delete') await checkSubsetsExist(cluster, namespace, step.name, step.object);
     switch (step.action) {
       case 'create':
         result = await cluster.create(step.kind, namespace, step.object as unknown as ClusterObject);
@@ -152,6 +153,18 @@ async function execute(cluster: Cluster, namespace: string, steps: readonly Step
 }
 
 /**
+ * Make-before-break across reconcilers: right before a VirtualService is written, every subset it
+ * routes to must be in the DestinationRule as it is NOW. Another reconciler, whose fragment list was
+ * older, may have pruned one since this round read it; then this round is a conflict and starts over.
+ */
+async function checkSubsetsExist(cluster: Cluster, namespace: string, name: string, virtualService: object): Promise<void> {
+  const dr = await cluster.get('DestinationRule', namespace, name);
+  const defined = new Set(((dr?.spec as { subsets?: { name?: unknown }[] } | undefined)?.subsets ?? []).map((s) => s.name));
+  const missing = [...routedSubsets(virtualService)].filter((s) => !defined.has(s));
+  if (missing.length > 0) throw new ConflictError(`${describe('DestinationRule', namespace, name)} no longer defines subset${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, which the VirtualService would route to`);
+}
+
+/**
  * A step that would write again exactly what this reconcile wrote last round, onto the version that
  * write produced, means the API server stores the object differently from how it was sent (defaults,
  * pruned fields): writing again would loop. It is dropped with a warning instead.
@@ -174,4 +187,3 @@ function pastTense(step: Step): string {
   return `${verb} ${describe(step.kind, step.namespace, step.name)}: ${step.summary}`;
 }
 
-export { describeStep };

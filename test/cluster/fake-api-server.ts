@@ -18,8 +18,8 @@
 // watch bookmarks and 410 Gone (the whole history is kept), pagination, discovery.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,10 @@ export interface FakeApiServerOptions {
   authorize?: (request: RequestAttributes) => boolean;
   /** How long after a delete the garbage collector runs. Default 5 ms. */
   gcDelayMs?: number;
+  /** Resources (plurals) whose CustomResourceDefinition is not installed: 404 for every call. */
+  uninstalled?: string[];
+  /** Plain HTTP (kubeconfig with insecure-skip-tls-verify) instead of HTTPS with a CA: client-node opens a new connection per request, and the TLS handshakes dominate long concurrency runs. Default false. */
+  plainHttp?: boolean;
 }
 
 type Hook = (request: RequestAttributes) => void | Promise<void>;
@@ -89,6 +93,8 @@ const TOKEN = 'fake-token-for-tests';
 
 export class FakeApiServer {
   readonly requests: RequestAttributes[] = [];
+  /** While true, the garbage collector waits (a test can order events around it); collectGarbage() runs it. */
+  gcPaused = false;
   readonly history: StoredEvent[] = [];
   private readonly store = new Map<string, Obj>();
   private revision = 0;
@@ -108,9 +114,10 @@ export class FakeApiServer {
     const cert = readFileSync(join(FIXTURES, 'fake-api-server.crt'));
     const key = readFileSync(join(FIXTURES, 'fake-api-server.key'));
     let self: FakeApiServer | undefined;
-    const server = createServer({ cert, key }, (req, res) => void self!.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void self!.handle(req, res);
+    const server: Server = options.plainHttp ? createHttpServer(handler) : createHttpsServer({ cert, key }, handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = `${options.plainHttp ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-fake-api-'));
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
@@ -118,7 +125,7 @@ export class FakeApiServer {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'fake', cluster: { server: url, 'certificate-authority-data': cert.toString('base64') } }],
+        clusters: [{ name: 'fake', cluster: options.plainHttp ? { server: url, 'insecure-skip-tls-verify': true } : { server: url, 'certificate-authority-data': cert.toString('base64') } }],
         users: [{ name: 'tester', user: { token: TOKEN } }],
         contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'tester', namespace: 'shop' } }],
         'current-context': 'fake',
@@ -186,7 +193,7 @@ export class FakeApiServer {
       const route = parsePath(url.pathname);
       if (!route) return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
       const type = TYPES.find((t) => t.group === route.group && t.version === route.version && t.plural === route.plural);
-      if (!type) return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+      if (!type || this.options.uninstalled?.includes(type.plural)) return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
       const watch = url.searchParams.get('watch');
       const verb = verbOf(req.method ?? 'GET', route.name !== undefined, watch === 'true' || watch === '1');
       if (!verb) return send(res, 405, status(405, 'MethodNotAllowed', `method ${req.method} is not allowed`));
@@ -278,6 +285,7 @@ export class FakeApiServer {
 
   private serveWatch(type: ResourceType, namespace: string | undefined, from: string | null, req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders(); // like kube-apiserver: the client sees the watch open before the first event
     const matches = (e: StoredEvent) => e.plural === type.plural && (namespace === undefined || e.object.metadata.namespace === namespace);
     const write = (e: StoredEvent) => res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     if (from && from !== '0') {
@@ -357,7 +365,7 @@ export class FakeApiServer {
   }
 
   private scheduleGc(): void {
-    if (this.gcTimer || this.stopped) return;
+    if (this.gcTimer || this.stopped || this.gcPaused) return;
     this.gcTimer = setTimeout(() => {
       this.gcTimer = undefined;
       this.collectGarbage();
