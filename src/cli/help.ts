@@ -6,6 +6,10 @@ Usage:
   switchyard render [--policy FILE] PATH... | kubectl apply -f -
   switchyard fn < resource-list.yaml                 (the KRM function, for kpt and kustomize)
   switchyard kustomize-plugin CONFIG < stream.yaml   (the exec plugin, for kubectl kustomize)
+  switchyard fragment --service S --branch B [--environment E] [--out DIR]   (a build's fragment)
+  switchyard prune DIR [--keep-previous N] [--branches-from FILE|-] [--dry-run]
+  switchyard explain PATH... --host H [-H 'name: value']... [--path /p]
+  switchyard check [--output markdown] PATH...
   switchyard apply --owner deployment/NAME FILE|-    (cluster mode: a fragment owned by its Deployment)
   switchyard reconcile --policy FILE [-n NS | -A] [--watch]   (cluster mode: fragments -> routes)
 
@@ -13,6 +17,10 @@ Commands:
   render             print the merged routes and every other object that is not local config
   fn                 run as a KRM function: ResourceList on stdin, ResourceList on stdout
   kustomize-plugin   run as a kustomize exec plugin (also when called as RoutingPolicy)
+  fragment           write one build's RouteFragment, from flags or its image reference
+  prune              delete fragment files that are expired, superseded or of deleted branches
+  explain            say which route answers a request, which subsets get what share, and why
+  check              validate without writing: shadowed routes, missing subsets, size
   apply              create or update RouteFragments in the cluster, owned by a Deployment
   reconcile          merge the cluster's RouteFragments and write the routes that changed
 
@@ -25,7 +33,7 @@ Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error.
 Colour on a terminal; NO_COLOR=1 turns it off.
 Docs: README.md and docs/ in the package.`;
 
-export const RENDER_HELP = `Usage: switchyard render [--policy FILE] [--now TIME] [--quiet] PATH...
+export const RENDER_HELP = `Usage: switchyard render [--policy FILE] [--now TIME] [--output yaml|markdown] [--quiet] PATH...
 
 Reads RouteFragments, a RoutingPolicy and any other objects from files, folders (every
 *.yaml and *.yml below them, sorted) and - (standard input), merges the fragments into one
@@ -36,11 +44,14 @@ Services...). RouteFragments and the RoutingPolicy are left out. Results go to s
 Options:
   --policy FILE   the RoutingPolicy (default: the one RoutingPolicy among the inputs)
   --now TIME      judge expiry at this RFC 3339 instant instead of the current time
+  -o, --output F  yaml (default), or markdown: a table of the routes (host, header, subset,
+                  share, fragment) instead of the objects, for a CI step summary
   -q, --quiet     print errors and warnings only, not the info results
   -h, --help      show this help
 
 Example:
   switchyard render --policy policy.yaml fragments/ deploy/ | kubectl apply -f -
+  switchyard render --output markdown policy.yaml fragments/ >> "$GITHUB_STEP_SUMMARY"
 
 Exit status: 0 rendered (warnings allowed), 1 an error result (nothing printed), 2 usage.`;
 
@@ -112,3 +123,137 @@ Example (a branch build's pipeline, after it deployed checkout-feature-jp12):
 
 Exit status: 0 applied, 1 an invalid fragment (nothing written), a missing owner or a cluster
 failure, 2 usage. Docs: docs/cluster.md.`;
+
+export const FRAGMENT_HELP = `Usage: switchyard fragment --service NAME --branch BRANCH [--environment ENV] [options]
+       switchyard fragment --service NAME --release --environment ENV --revision N [--weight W] [options]
+       switchyard fragment --image IMAGE --tag-pattern PATTERN --policy FILE [options]
+
+Writes the RouteFragment of one build: to stdout, or with --out DIR into DIR/<name>.yaml, a
+file of its own (it prints the path). No other file is touched: the build's fragment is the only
+thing it changes. The fragment is checked against the schema (and the policy, with --policy) and
+against the fragments already in DIR (and --existing folders) before it is written.
+
+A git branch name becomes the subset name and header value: lower case, every run of other
+characters than a-z and 0-9 made one '-' (feature/JP-12 -> feature-jp-12). Two branches that
+become one value, or a value longer than 63 characters, are errors.
+
+What the build is:
+  --branch BRANCH        a branch build: requests whose header (--header, default the policy's
+                         branchHeader) carries the branch's value go to it
+  --environment ENV      with --branch: only on ENV's hosts; with --release: the environment
+  --release              a release of an environment: needs --environment and --revision
+  --revision N           orders the releases of an environment; the newest stable one is live
+  --weight W             a canary's percent, 0..100 (0 rolls it back); leave out for a stable release
+  --header NAME          with --branch: another header the policy's allowedHeaders lists
+
+From the image reference:
+  --image IMAGE          the build's image; its name is the service unless --service is given
+  --tag-pattern PATTERN  reads the tag: {environment}, {branch}, {sha}, {revision} and literal
+                         text, such as '{environment}-{branch}-{sha}'; may repeat (the first that
+                         fits wins). {environment} is one of the policy's environments with
+                         --policy (so pre-staging-... reads as pre-staging), else one word
+
+The fragment:
+  --service NAME         the Kubernetes Service whose traffic it routes
+  -n, --namespace NS     its namespace (the routes go to the fragments' namespace)
+  --name NAME            default <service>-<subset> for a branch, <service>-<environment>-<subset>
+                         for a release
+  --subset NAME          default the branch's value, or v<revision> for a release
+  --labels K=V,...       the pod labels of the subset (default app=<service>,version=<subset>)
+  --workload [KIND/]NAME the build's workload (default kind Deployment), for cleanup
+  --expires-in DURATION  expire after this long from now: 14d, 36h, 90m, 2w
+  --now TIME             "now" for --expires-in, an RFC 3339 instant (default: the clock)
+
+Output and checks:
+  --out DIR              write DIR/<name>.yaml (created if needed) and print its path
+  -o, --output F         yaml (default) or json, on stdout (without --out)
+  --policy FILE          check the fragment against the RoutingPolicy too
+  --existing DIR         also compare with the fragments in DIR (may repeat)
+  -h, --help             show this help
+
+Examples:
+  switchyard fragment --service checkout -n shop --branch feature/JP-12 --environment staging \\
+    --expires-in 14d --out fragments/
+  switchyard fragment --service checkout -n shop --release --environment production \\
+    --revision 3 --weight 1 --out fragments/
+  switchyard fragment --image registry.example.com/checkout:staging-feature-jp12-3f2a9c1 \\
+    --tag-pattern '{environment}-{branch}-{sha}' --policy policy.yaml -n shop --out fragments/
+
+Exit status: 0 written, 1 an error (nothing written), 2 usage.`;
+
+export const PRUNE_HELP = `Usage: switchyard prune [--dry-run] [--keep-previous N] [--branches-from FILE|-] [--now TIME] DIR...
+
+Deletes the fragment files that are no longer needed, and prints each one and why. It only
+deletes a file that it parsed as RouteFragments and nothing else; a file it cannot parse, or
+that also holds other objects, is reported and left alone. Always pruned:
+  - fragments whose spec.expires has passed.
+With options, also:
+  --keep-previous N      stable releases older than the live one and the N before it (the
+                         rollback targets), per service and environment; never the live
+                         release, never a canary
+  --branches-from FILE   branch fragments whose git branch is not listed in FILE (one branch
+                         per line; - reads stdin), for branches that were merged or deleted.
+                         An empty list is an error, not "delete every branch"
+
+Options:
+  --dry-run              print what would be deleted, and delete nothing
+  --now TIME             judge expiry at this RFC 3339 instant instead of the current time
+  -q, --quiet            print errors and warnings only, not the summary
+  -h, --help             show this help
+
+Examples:
+  switchyard prune --keep-previous 1 fragments/
+  git ls-remote --heads origin | sed 's|.*refs/heads/||' | switchyard prune --branches-from - fragments/
+
+Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage.`;
+
+export const EXPLAIN_HELP = `Usage: switchyard explain [--policy FILE] [--now TIME] PATH... --host HOST [-H 'name: value']... [--path /p]
+
+Renders the inputs as render does, then says, for a request, which route of the VirtualService
+answers it and why (which conditions matched, and why each earlier route did not), which subsets
+get what share of it, and which fragment each came from. Matching is Istio's: the first route
+whose match fits answers; host and headers match exactly, by prefix or by regex (whole value).
+
+Options:
+  --host HOST            the request's host (authority), such as staging.shop.example.com, or
+                         checkout for a call inside the mesh
+  -H, --header 'N: V'    a request header (may repeat), such as -H 'x-branch: feature-jp12'
+  --path /p              the request path (default /)
+  --service NAME         only the VirtualService of this service
+  -n, --namespace NS     only VirtualServices of this namespace
+  --policy FILE          the RoutingPolicy (default: the one among the inputs)
+  --now TIME             judge expiry at this RFC 3339 instant instead of the current time
+  -o, --output F         text (default) or json
+  -h, --help             show this help
+
+Example:
+  switchyard explain examples/render --host staging.shop.example.com -H 'x-branch: feature-jp12'
+
+Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage.`;
+
+export const CHECK_HELP = `Usage: switchyard check [--policy FILE] [--now TIME] [--output text|markdown] [--quiet] PATH...
+
+Validates without writing anything: renders the inputs as render does, reports every problem
+render would, and then looks deeper at every VirtualService and DestinationRule of the result:
+  - a route that never answers, because an earlier one takes every request it matches (a
+    prefix or regex branch value that covers another branch's value; any route after a
+    catch-all), and a catch-all that is not the last route                      (warning)
+  - a subset that a route sends traffic to but the DestinationRule does not define  (error)
+  - a subset whose labels select no pod of the workloads in the input (judged only where the
+    input holds Deployments, StatefulSets... of that namespace)                  (warning)
+  - objects near or past the API server's ~1.5 MiB limit or the 256 KiB annotation limit of
+    client-side kubectl apply                                          (warning, error past 1.5 MiB)
+Inputs without RouteFragments or a RoutingPolicy are checked as they are.
+
+Options:
+  --policy FILE          the RoutingPolicy (default: the one among the inputs)
+  --now TIME             judge expiry at this RFC 3339 instant instead of the current time
+  -o, --output F         text (default: results on stderr only), or markdown: the results and a
+                         table of the routes on stdout, for a CI step summary
+  -q, --quiet            print errors and warnings only
+  -h, --help             show this help
+
+Example:
+  switchyard check --output markdown policy.yaml fragments/ deploy/ >> "$GITHUB_STEP_SUMMARY"
+
+Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;

@@ -3,12 +3,17 @@
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runApply } from './apply.ts';
+import { runCheck } from './check.ts';
+import { runExplain } from './explain.ts';
 import { runFn } from './fn.ts';
+import { runFragment } from './fragment.ts';
 import { FN_HELP, MAIN_HELP, PLUGIN_HELP, RENDER_HELP } from './help.ts';
 import { InputError, printResults, readStdin, stdinIsTerminal, UsageError } from './io.ts';
 import { runKustomizePlugin } from './kustomize-plugin.ts';
+import { runPrune } from './prune.ts';
 import { runReconcile } from './reconcile.ts';
 import { runRender } from './render.ts';
+import { parseRenderOutput, runRenderSummary } from './render-summary.ts';
 import { VERSION } from './version.ts';
 
 const NOW_OPTION = { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -57,9 +62,12 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runFn(readStdin(), nowFrom(values.now));
     }
     case 'render': {
-      const { values, positionals } = parse(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+      const { values, positionals } = parse(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o' } });
       if (values.help) return help(RENDER_HELP);
       if (positionals.length === 0) throw new UsageError('render needs at least one PATH (a file, a folder, or - for stdin).');
+      if (parseRenderOutput(values.output) === 'markdown') {
+        return runRenderSummary({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: nowFrom(values.now), quiet: values.quiet === true });
+      }
       return runRender({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: nowFrom(values.now), quiet: values.quiet === true });
     }
     case 'kustomize-plugin': {
@@ -72,8 +80,16 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runReconcile(rest);
     case 'apply':
       return runApply(rest);
+    case 'fragment':
+      return runFragment(rest);
+    case 'prune':
+      return runPrune(rest);
+    case 'explain':
+      return runExplain(rest);
+    case 'check':
+      return runCheck(rest);
     default:
-      throw new UsageError(`unknown command ${command}; the commands are render, fn and kustomize-plugin.`);
+      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, fn, kustomize-plugin, apply and reconcile.`);
   }
 }
 
