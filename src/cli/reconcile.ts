@@ -1,9 +1,7 @@
 // `switchyard reconcile [-n NS | -A] --policy FILE [--dry-run] [--watch] [--kubeconfig PATH]`:
 // cluster mode. Lists the RouteFragments in the cluster, renders them with the one merge, and
 // writes the VirtualServices and DestinationRules that changed (src/cluster/reconcile.ts).
-import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { PARSE_OPTIONS, MAX_ALIAS_COUNT } from '../krm/yaml.ts';
@@ -100,7 +98,9 @@ async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const [leaseNamespace, leaseName] = lease?.includes('/') ? lease.split('/', 2) : [namespace ?? cluster.defaultNamespace, lease ?? 'switchyard-reconcile'];
-  const identity = `${process.env.POD_NAME ?? hostname()}_${randomUUID().slice(0, 8)}`;
+  // Loaded here, not at the top: every switchyard start would pay for modules only reconcile uses.
+  const { hostname } = await import('node:os');
+  const identity = `${process.env.POD_NAME ?? hostname()}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
   const lastReport = new Map<string, string>();
   printResults([{ severity: 'info', message: `watching ${namespace ? `namespace ${namespace}` : 'all namespaces'} on ${cluster.server} as ${identity} (Lease ${leaseNamespace}/${leaseName}).` }]);
   await runController({

@@ -3,9 +3,11 @@
 // do not need it installed. Every kind goes through the generic custom-objects calls, so objects
 // stay plain JSON (no model classes, no Date objects) all the way into the pure code.
 import type * as K8s from '@kubernetes/client-node';
-import { STATUS_CODES } from 'node:http';
 import { ClusterError, ConflictError, NotFoundError, type Cluster, type DeletePreconditions, type WatchEvent, type Watching } from './cluster.ts';
 import { apiVersionOf, RESOURCES, type ClusterObject, type ResourceKind } from './resources.ts';
+
+/** The reasons the API server's errors carry (node:http's STATUS_CODES would load the HTTP stack at every start). */
+const HTTP_REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 export const CLIENT_PACKAGE = '@kubernetes/client-node';
 
@@ -137,7 +139,7 @@ class ClientNodeCluster implements Cluster {
     if (typeof status !== 'number') {
       return new ClusterError(`cannot ${verb} ${what}: the API server at ${this.server} did not answer (${(error as Error)?.message ?? String(error)}).`);
     }
-    const message = statusMessage((error as { body?: unknown }).body) ?? STATUS_CODES[status] ?? 'no reason given';
+    const message = statusMessage((error as { body?: unknown }).body) ?? HTTP_REASONS[status] ?? 'no reason given';
     if (status === 409) return new ConflictError(`cannot ${verb} ${what}: ${message}`);
     if (status === 404 && name !== undefined) return new NotFoundError(`cannot ${verb} ${what}: ${message}`);
     const hint = status === 404 ? missingKindHint(kind) : '';
