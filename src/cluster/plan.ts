@@ -107,9 +107,9 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
  * VirtualService (as it is now) still routes to. A concurrent reconciler may have written a
  * VirtualService that uses a subset this one would retire; that subset stays until no route uses it.
  */
-export function keepRouted(desired: DestinationRule, before: DestinationRule, virtualService: object | undefined): DestinationRule {
+export function keepRouted(desired: DestinationRule, before: DestinationRule, virtualService: object | undefined, wanted: ReadonlySet<string> = new Set()): DestinationRule {
   const routed = routedSubsets(virtualService);
-  const kept = before.spec.subsets.filter((s) => routed.has(s.name));
+  const kept = before.spec.subsets.filter((s) => routed.has(s.name) || wanted.has(s.name));
   return withSubsets(desired, unionSubsets(desired.spec.subsets, kept));
 }
 

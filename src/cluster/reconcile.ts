@@ -136,9 +136,19 @@ async function execute(cluster: Cluster, namespace: string, steps: readonly Step
         result = await cluster.replace(step.kind, namespace, withVersion(step.object, versionFor(step)));
         break;
       case 'prune': {
-        // Keep what the VirtualService routes to right now, in case another reconciler just wrote one.
+        // Keep what the VirtualService routes to right now, in case another reconciler just wrote one,
+        // and every subset a fragment listed NOW asks for: a reconciler that is about to route to a
+        // subset listed its fragment before this list, or its DestinationRule write (which adds the
+        // subset) moves the resourceVersion this prune is conditioned on, and the prune conflicts.
         const current = await cluster.get('VirtualService', namespace, step.virtualService);
-        const pruned = keepRouted(step.object, step.before, current);
+        const fragments = await cluster.list('RouteFragment', namespace);
+        const wanted = new Set(
+          fragments
+            .map((f) => (f as { spec?: { service?: unknown; subset?: { name?: unknown } } }).spec)
+            .filter((spec) => spec?.service === step.name && typeof spec.subset?.name === 'string')
+            .map((spec) => spec!.subset!.name as string),
+        );
+        const pruned = keepRouted(step.object, step.before, current, wanted);
         if (fingerprint(pruned) === fingerprint(step.before)) continue;
         result = await cluster.replace(step.kind, namespace, withVersion(pruned, versionFor(step)));
         break;
