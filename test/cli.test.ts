@@ -80,4 +80,14 @@ describe('switchyard', () => {
     expect(result.stdout).toContain('severity: error');
     expect(result.stderr).toContain('the input is not a ResourceList');
   });
+
+  it('never writes YAML anchors or aliases, even where results share an object (kpt refuses them)', () => {
+    const indent = (file: string) => `${readFileSync(join(ROOT, file), 'utf8').trimEnd().replace(/^/gm, '  ')}\n`;
+    const fragment = indent('examples/render/fragments/checkout-v2.yaml').replace(/^  /, '- ');
+    const list = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${fragment}functionConfig:\n${indent('examples/render/policy.yaml')}`;
+    const result = switchyard(['fn'], list);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('has no stable release of service checkout'); // two infos about one VirtualService
+    expect(result.stdout).not.toMatch(/[&*]a\d/);
+  });
 });

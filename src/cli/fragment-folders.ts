@@ -4,11 +4,13 @@
 import type { Result } from '../model/result.ts';
 import { isFragment, type Item } from '../krm/process.ts';
 import { parseStream } from '../krm/resource-list.ts';
+import { YamlBudget } from '../krm/yaml.ts';
 import { displayPath, listYamlFiles, readTextFile, UsageError } from './io.ts';
 
 export function readFragmentFolders(folders: readonly string[]): { fragments: Item[]; results: Result[] } {
   const fragments: Item[] = [];
   const results: Result[] = [];
+  const budget = new YamlBudget(); // every file of every folder together
   for (const folder of folders) {
     let files: string[];
     try {
@@ -19,7 +21,7 @@ export function readFragmentFolders(folders: readonly string[]): { fragments: It
       continue;
     }
     for (const file of files) {
-      const { items, results: parseResults } = parseStream(readTextFile(file), displayPath(file));
+      const { items, results: parseResults } = parseStream(readTextFile(file), displayPath(file), budget);
       results.push(...parseResults);
       fragments.push(...items.filter(isFragment));
     }

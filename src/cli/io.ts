@@ -1,5 +1,6 @@
 // The process edge shared by the commands: stdin, files and folders, and results on stderr.
-import { readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isatty } from 'node:tty';
 import type { Result, Severity } from '../model/result.ts';
@@ -21,9 +22,58 @@ export const stdinIsTerminal = (): boolean => isatty(0);
 
 export function readStdin(): string {
   if (stdinIsTerminal()) throw new UsageError('nothing on standard input; pipe YAML into it, or name files and folders.');
-  const buffer = readFileSync(0);
-  if (buffer.length > MAX_INPUT_BYTES) throw new InputError(`standard input is ${buffer.length} bytes; the limit is ${MAX_INPUT_BYTES}.`);
-  return buffer.toString('utf8');
+  return decodeUtf8(readAtMost(0, MAX_INPUT_BYTES, 'standard input'), 'standard input');
+}
+
+const MIB = 1024 * 1024;
+
+/** Reads a file descriptor to its end, but never more than `limit` bytes: a larger input is refused, not held. */
+function readAtMost(fd: number, limit: number, name: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(4 * MIB, limit + 1 - total));
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a non-blocking pipe with nothing yet
+      continue;
+    }
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > limit) throw new InputError(`${name} is more than ${limit / MIB} MiB, the input limit (${limit} bytes); split it into several renders.`);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * The text of a file or of stdin. Invalid UTF-8 is refused, not replaced: kpt, kustomize and
+ * kubectl refuse it too ("invalid leading UTF-8 octet"), and replacement characters would change
+ * the bytes of objects Switchyard copies through, which kpt then writes back into the user's files.
+ */
+export function decodeUtf8(buffer: Buffer, name: string): string {
+  if (isUtf8(buffer)) return buffer.toString('utf8');
+  const at = firstInvalidUtf8(buffer);
+  let line = 1;
+  for (let i = buffer.indexOf(10); i >= 0 && i < at; i = buffer.indexOf(10, i + 1)) line++;
+  const byte = buffer[at]!.toString(16).toUpperCase().padStart(2, '0');
+  throw new InputError(`${name} is not valid UTF-8: byte 0x${byte} at offset ${at} (line ${line}); YAML input must be UTF-8: convert the file, for example with iconv -f latin1 -t utf-8.`);
+}
+
+/** The offset of the first byte that does not belong to a valid UTF-8 sequence. */
+function firstInvalidUtf8(buffer: Buffer): number {
+  for (let i = 0; i < buffer.length; ) {
+    const b = buffer[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > buffer.length) return i;
+    const sequence = buffer.subarray(i, i + length);
+    if (!isUtf8(sequence)) return i; // a bad continuation, an overlong form, a surrogate or past U+10FFFF
+    i += length;
+  }
+  return buffer.length;
 }
 
 const SKIPPED_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization', 'Kptfile']);
@@ -52,8 +102,8 @@ export function listYamlFiles(path: string): string[] {
 
 export function readTextFile(path: string): string {
   const size = statSync(path).size;
-  if (size > MAX_INPUT_BYTES) throw new InputError(`${path} is ${size} bytes; the limit is ${MAX_INPUT_BYTES}.`);
-  return readFileSync(path, 'utf8');
+  if (size > MAX_INPUT_BYTES) throw new InputError(`${path} is ${(size / MIB).toFixed(1)} MiB, more than the input limit of ${MAX_INPUT_BYTES / MIB} MiB; split it.`);
+  return decodeUtf8(readFileSync(path), displayPath(path));
 }
 
 /**

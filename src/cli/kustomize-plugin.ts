@@ -4,14 +4,16 @@
 // with every resource as a YAML stream on stdin, and takes the stream on stdout as the result.
 import { Item, processItems } from '../krm/process.ts';
 import { parseStream, stringifyStream } from '../krm/resource-list.ts';
+import { YamlBudget } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
 import { displayPath, exitCodeFor, printResults, readTextFile } from './io.ts';
 import { RENDERED_BY } from './version.ts';
 
 export function kustomizePlugin(configPath: string, input: string, now: Date): { stdout: string; results: Result[]; exitCode: number } {
-  const config = parseStream(readTextFile(configPath), displayPath(configPath));
-  const stream = parseStream(input);
+  const budget = new YamlBudget();
+  const config = parseStream(readTextFile(configPath), displayPath(configPath), budget);
+  const stream = parseStream(input, undefined, budget);
   const readResults = [...config.results, ...stream.results];
   if (readResults.length > 0) return { stdout: '', results: readResults, exitCode: 1 };
   const policyItem = config.items[0];

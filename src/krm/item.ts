@@ -3,11 +3,11 @@
 // object it reads goes through the fast block-YAML reader, and through the `yaml` library only
 // when that declines (or when a node is needed, to edit it). An object it generates is printed
 // from plain data.
-import { Document as YamlDocument, isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
+import { Document as YamlDocument, isMap, isNode, isScalar, parseDocument, visit, type Document, type YAMLMap } from 'yaml';
 import type { Source } from '../model/kinds.ts';
 import { isOrchestratorAnnotation } from './annotations.ts';
 import { printBlockYaml, readBlockYaml } from './block-yaml.ts';
-import { createObjectNode, isAmbiguous, MAX_ALIAS_COUNT, PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
+import { createObjectNode, isAmbiguous, MAX_ALIAS_COUNT, PARSE_OPTIONS, STRINGIFY_OPTIONS, YamlBudget } from './yaml.ts';
 
 export interface Header {
   apiVersion?: string;
@@ -24,18 +24,24 @@ export class Item {
   #read: Read | undefined;
   readonly #text: (() => string) | undefined;
   readonly #generated: unknown;
+  readonly #budget: YamlBudget | undefined;
+  /** Why the text could not be parsed (invalid YAML, too deep, past the run's budget). */
+  #unparsable: string | undefined;
+  /** The block-YAML reader read the text: it is plain, shallow and has no aliases. */
+  #plain = false;
 
   private constructor(
     readonly source: Source,
     readonly header: Header,
     /** The object's text in the ResourceList (its `- `, comments and all), copied when unchanged. */
     readonly raw: string | undefined,
-    parts: { doc?: Document; node?: YAMLMap; text?: () => string; generated?: unknown },
+    parts: { doc?: Document; node?: YAMLMap; text?: () => string; generated?: unknown; budget?: YamlBudget },
   ) {
     this.#doc = parts.doc;
     this.#node = parts.node;
     this.#text = parts.text;
     this.#generated = parts.generated;
+    this.#budget = parts.budget;
   }
 
   /** An object already parsed. */
@@ -43,9 +49,12 @@ export class Item {
     return new Item(source, headerOf(node), raw, { doc, node });
   }
 
-  /** An object known by its header; `text()` (the object alone, not indented) is read on demand. */
-  static lazy(text: () => string, header: Header, source: Source, raw: string): Item {
-    return new Item(source, header, raw, { text });
+  /**
+   * An object known by its header; `text()` (the object alone, not indented) is read on demand,
+   * and when the `yaml` library must parse it, that counts against the run's `budget`.
+   */
+  static lazy(text: () => string, header: Header, source: Source, raw: string, budget?: YamlBudget): Item {
+    return new Item(source, header, raw, { text, ...(budget ? { budget } : {}) });
   }
 
   /** An object Switchyard made, as plain data. */
@@ -61,13 +70,13 @@ export class Item {
 
   /** The object as a YAML node, parsed (or, for a generated object, built) on first use. */
   get node(): YAMLMap {
-    this.parse();
+    this.parseOrThrow();
     return this.#node!;
   }
 
   /** The document the node belongs to (aliases resolve within it). */
   get doc(): Document {
-    this.parse();
+    this.parseOrThrow();
     return this.#doc!;
   }
 
@@ -79,10 +88,17 @@ export class Item {
     if (this.#read) return this.#read;
     let object: unknown;
     if (this.#generated !== undefined) object = structuredClone(this.#generated);
-    else if (!this.#node && this.#text !== undefined) object = readBlockYaml(this.#text());
+    else if (!this.#node && this.#text !== undefined) {
+      object = readBlockYaml(this.#text());
+      // Plain block YAML, shallow and without aliases: should its node be needed (to edit it), the
+      // yaml library parses it outside the run's budget, which is for text no one has measured.
+      if (object !== undefined) this.#plain = true;
+    }
     if (object === undefined) {
+      const problem = this.parse() ?? keyProblem(this.#node!);
+      if (problem) return (this.#read = { problem });
       try {
-        object = this.node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+        object = this.#node!.toJS(this.#doc!, { maxAliasCount: MAX_ALIAS_COUNT });
       } catch (error) {
         if (!(error instanceof ReferenceError)) throw error;
         return (this.#read = { problem: `its YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of one anchor); write the values out.` });
@@ -116,20 +132,51 @@ export class Item {
     return doc.toString(STRINGIFY_OPTIONS);
   }
 
-  private parse(): void {
-    if (this.#node) return;
+  /** Parses on first use; returns why the text cannot be parsed (the scanner cuts items without parsing them). */
+  private parse(): string | undefined {
+    if (this.#node) return undefined;
+    if (this.#unparsable !== undefined) return this.#unparsable;
     if (this.#generated !== undefined) {
       const doc = new YamlDocument(null, PARSE_OPTIONS);
       this.#doc = doc;
       this.#node = createObjectNode(doc, this.#generated);
-      return;
+      return undefined;
     }
-    const doc = parseDocument(this.#text?.() ?? '', PARSE_OPTIONS);
-    // The scanner only hands over text it has checked; anything odd was parsed whole instead.
-    if (doc.errors.length > 0 || !isMap(doc.contents)) throw new Error(`item at ${this.source.path ?? '?'} did not parse: ${doc.errors[0]?.message}`);
+    const text = this.#text?.() ?? '';
+    const refused = this.#plain ? undefined : (this.#budget ?? new YamlBudget()).admit(text);
+    if (refused) return (this.#unparsable = refused);
+    const doc = parseDocument(text, PARSE_OPTIONS);
+    if (doc.errors.length > 0) return (this.#unparsable = `is not valid YAML: ${firstLine(doc.errors[0]!.message)} (line numbers count from the object's first line).`);
+    if (!isMap(doc.contents)) return (this.#unparsable = 'is not a Kubernetes object (a map with apiVersion and kind).');
     this.#doc = doc;
     this.#node = doc.contents;
+    return undefined;
   }
+
+  /** For callers that only touch objects already read: a broken one here is a bug, not a user's mistake. */
+  private parseOrThrow(): void {
+    const problem = this.parse();
+    if (problem) throw new Error(`item at ${this.source.path ?? '?'} cannot be parsed, yet its node was asked for: ${problem}`);
+  }
+}
+
+const firstLine = (message: string): string => message.split('\n')[0]!.replace(/:$/, '');
+
+/**
+ * Kubernetes objects have string keys. A map or list as a key would be turned into a string by
+ * toJS, and one nested in another costs time that grows much faster than the text (1 KB of
+ * `? ? ? ...` took 33 s), so such keys, and aliases as keys, are refused before toJS.
+ */
+function keyProblem(node: YAMLMap): string | undefined {
+  let problem: string | undefined;
+  visit(node, {
+    Pair(_, pair) {
+      if (!isNode(pair.key) || isScalar(pair.key)) return undefined; // a scalar, or a plain key set by setIn
+      problem = 'uses a map, a list or an alias as a key; Kubernetes objects have string keys only.';
+      return visit.BREAK;
+    },
+  });
+  return problem;
 }
 
 function withoutOrchestratorAnnotations(object: unknown): unknown {

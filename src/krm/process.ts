@@ -2,12 +2,12 @@
 // out the objects Switchyard owns by their header, reads only those, hands plain values to the
 // pure merge, and writes the result back. Every object it does not own passes through untouched.
 import { isMap, type YAMLMap } from 'yaml';
-import { API_VERSION, FRAGMENT_KIND, POLICY_KIND, type KubeObject, type Sourced } from '../model/kinds.ts';
+import { API_VERSION, FRAGMENT_KIND, POLICY_KIND, type KubeObject, type Source, type Sourced } from '../model/kinds.ts';
 import { ISTIO_GROUP, type DestinationRule, type VirtualService } from '../model/istio.ts';
 import type { Result, Severity } from '../model/result.ts';
 import { merge, type WorkloadRef } from '../merge/merge.ts';
 import { resultFor } from '../merge/messages.ts';
-import { INDEX, LEGACY_INDEX, LEGACY_PATH, LOCAL_CONFIG, PATH, isOrchestratorAnnotation } from './annotations.ts';
+import { INDEX, LEGACY_INDEX, LEGACY_PATH, LOCAL_CONFIG, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
 import { Item, type Header } from './item.ts';
 
 export { Item } from './item.ts';
@@ -60,7 +60,12 @@ export function processItems(input: ProcessInput): ProcessOutput {
     fragmentItems.push(...read.fragments);
     results.push(...read.results);
   }
-  const fragments = fragmentItems.flatMap((i) => readOrReport(i, isBranchItem(i) ? branchSeverity : 'error', results) ?? []);
+  // Which file each fragment came from, as far as the orchestrator vouches for it (releasePaths).
+  const orchestrator = orchestratorOf(policyItem);
+  const fragments = fragmentItems.flatMap((i) => {
+    const read = readOrReport(i, isBranchItem(i) ? branchSeverity : 'error', results);
+    return read ? [{ ...read, source: vouchedSource(read.source, orchestrator) }] : [];
+  });
   const istio = input.items.filter(isIstioRouting);
   const workloads: WorkloadRef[] = input.items.flatMap(({ header: { kind, name, namespace } }) =>
     kind && name ? [{ kind, name, ...(namespace ? { namespace } : {}) }] : [],
@@ -73,6 +78,7 @@ export function processItems(input: ProcessInput): ProcessOutput {
     workloads,
     now: input.now,
     renderedBy: input.renderedBy,
+    failed: results.some((r) => r.severity === 'error'),
   });
   results.push(...merged.results);
   const ok = !results.some((r) => r.severity === 'error');
@@ -109,6 +115,36 @@ export function processItems(input: ProcessInput): ProcessOutput {
   items.push(...placeNew([...generated.values()], items));
   for (const item of fragmentItems) item.forget();
   return { items, results, ok };
+}
+
+/**
+ * Who says where objects came from. kpt sets internal.config.kubernetes.io/path on every object,
+ * overwriting one written into a file, and marks the function config with internal.* annotations
+ * too; kustomize with buildMetadata: [originAnnotations] sets config.kubernetes.io/origin on every
+ * object, the function config included, overwriting one written into a file. Neither touches the
+ * other's annotation, so one written by hand passes through: only the policy (the platform team's,
+ * and the function config) tells which annotation the orchestrator vouches for.
+ */
+type Orchestrator = 'kpt' | 'kustomize' | 'unknown';
+
+function orchestratorOf(policy: Item): Orchestrator {
+  const annotations = policy.node.getIn(['metadata', 'annotations']);
+  const keys = isMap(annotations) ? annotations.items.map((pair) => String((pair.key as { value?: unknown })?.value ?? pair.key)) : [];
+  if (keys.some((k) => k.startsWith('internal.config.kubernetes.io/') || k === LEGACY_PATH || k === LEGACY_INDEX)) return 'kpt';
+  if (keys.includes(ORIGIN)) return 'kustomize';
+  return 'unknown';
+}
+
+/**
+ * A fragment's source with only the path the orchestrator vouches for: a file Switchyard read
+ * itself (render, fragmentsFrom) keeps its path; otherwise kpt's path annotation, or kustomize's
+ * origin, or none (so releasePaths fail closed, as for an object whose file is unknown).
+ */
+export function vouchedSource(source: Source, orchestrator: Orchestrator): Source {
+  if (source.annotation === undefined) return source;
+  const { path: _path, annotation: _annotation, origin, ...rest } = source;
+  const path = orchestrator === 'kpt' ? (source.annotation === 'path' ? source.path : undefined) : orchestrator === 'kustomize' ? origin : undefined;
+  return path === undefined ? rest : { ...rest, path };
 }
 
 /** The orchestrator's annotations on an object we replace (kpt needs them to write it back). */

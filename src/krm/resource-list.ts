@@ -10,7 +10,7 @@ import type { Result } from '../model/result.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
 import { Item } from './item.ts';
 import { scanResourceList } from './scan.ts';
-import { PARSE_OPTIONS, STRINGIFY_OPTIONS } from './yaml.ts';
+import { MAX_ITEMS, NO_ALIASES, PARSE_OPTIONS, STRINGIFY_OPTIONS, YamlBudget } from './yaml.ts';
 
 export interface ResourceList {
   items: Item[];
@@ -24,34 +24,64 @@ export interface ResourceList {
   doc?: Document;
 }
 
-/** Where kpt (or kustomize) says an object came from. */
+/**
+ * Where kpt (or kustomize) says an object came from: kpt's path annotation, else kustomize's
+ * origin. Which of the two the orchestrator vouches for is decided later, from the policy
+ * (src/krm/process.ts), so both are kept.
+ */
 export function sourceOf(node: YAMLMap): Source {
   const path = node.getIn(['metadata', 'annotations', PATH]) ?? node.getIn(['metadata', 'annotations', LEGACY_PATH]);
   const index = node.getIn(['metadata', 'annotations', INDEX]) ?? node.getIn(['metadata', 'annotations', LEGACY_INDEX]);
+  // kustomize says where an object came from only with buildMetadata: [originAnnotations].
+  const origin = node.getIn(['metadata', 'annotations', ORIGIN]);
+  const originPath = typeof origin === 'string' ? originPathOf(origin) : undefined;
   const source: Source = {};
-  if (typeof path === 'string') source.path = path;
-  else {
-    // kustomize says where an object came from only with buildMetadata: [originAnnotations].
-    const origin = node.getIn(['metadata', 'annotations', ORIGIN]);
-    const originPath = typeof origin === 'string' ? /^path: *["']?([^"'\n]+?)["']? *$/m.exec(origin)?.[1] : undefined;
-    if (originPath) source.path = originPath;
+  if (typeof path === 'string') {
+    source.path = path;
+    source.annotation = 'path';
+  } else if (originPath !== undefined) {
+    source.path = originPath;
+    source.annotation = 'origin';
   }
+  if (originPath !== undefined) source.origin = originPath;
   if (typeof index === 'string' && /^\d+$/.test(index)) source.index = Number(index);
   return source;
 }
+
+/** The `path:` line of a config.kubernetes.io/origin annotation (read line by line: no regex backtracking on input). */
+function originPathOf(origin: string): string | undefined {
+  for (const line of origin.split('\n')) {
+    if (!line.startsWith('path:')) continue;
+    let value = line.slice('path:'.length).trim();
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
+    return value === '' || /["'\n]/.test(value) ? undefined : value;
+  }
+  return undefined;
+}
+
+/** The first line of a yaml library error, without the colon that introduces its source excerpt. */
+const firstLine = (message: string): string => message.split('\n')[0]!.replace(/:$/, '');
 
 const NOT_A_RESOURCE_LIST = 'the input is not a ResourceList (kind: ResourceList, with items); run this as a KRM function from kpt or kustomize, or use `switchyard render PATH...`.';
 
 /** Parses a ResourceList; a problem with the text itself is returned as an error result. */
 export function parseResourceList(text: string): { list?: ResourceList; results: Result[] } {
+  // What the yaml library may parse in this run: every text is measured before it is parsed.
+  const budget = new YamlBudget();
   const scanned = scanResourceList(text);
+  if (scanned && 'tooMany' in scanned) return { results: [tooManyItems(scanned.tooMany)] };
   if (scanned) {
     // The text without its items is small: parse it for kind and functionConfig.
-    const rest = parseDocument(`${scanned.head}${scanned.tail}`, PARSE_OPTIONS);
+    const restText = `${scanned.head}${scanned.tail}`;
+    const refused = budget.admit(restText);
+    if (refused) return { results: [{ severity: 'error', message: `the ResourceList around its items ${refused}` }] };
+    const rest = parseDocument(restText, PARSE_OPTIONS);
     if (rest.errors.length === 0 && isMap(rest.contents) && rest.get('kind') === 'ResourceList') {
       const items = scanned.items.map((s) => {
-        if (!s.needsParse) return Item.lazy(s.body, s.header, s.source, s.raw);
-        const doc = parseDocument(s.body(), PARSE_OPTIONS);
+        if (!s.needsParse) return Item.lazy(s.body, s.header, s.source, s.raw, budget);
+        const body = s.body();
+        if (budget.admit(body)) return undefined; // parsed whole below, where the refusal is reported
+        const doc = parseDocument(body, PARSE_OPTIONS);
         return isMap(doc.contents) && doc.errors.length === 0 ? Item.of(doc, doc.contents, sourceOf(doc.contents), s.raw) : undefined;
       });
       if (items.every((i) => i !== undefined)) {
@@ -59,21 +89,29 @@ export function parseResourceList(text: string): { list?: ResourceList; results:
       }
     }
   }
-  return parseWhole(text);
+  return parseWhole(text, new YamlBudget());
 }
+
+const tooManyItems = (count: number): Result => ({
+  severity: 'error',
+  message: `the input holds ${count > MAX_ITEMS ? `more than ${MAX_ITEMS.toLocaleString('en-US')}` : count.toLocaleString('en-US')} objects; one render reads at most ${MAX_ITEMS.toLocaleString('en-US')}: split the package.`,
+});
 
 function functionConfigOf(doc: Document): { functionConfig?: Item } {
   const config = doc.get('functionConfig', true);
   return isMap(config) ? { functionConfig: Item.of(doc, config, {}) } : {};
 }
 
-function parseWhole(text: string): { list?: ResourceList; results: Result[] } {
+function parseWhole(text: string, budget: YamlBudget): { list?: ResourceList; results: Result[] } {
+  const refused = budget.admit(text);
+  if (refused) return { results: [{ severity: 'error', message: `the input ${refused}` }] };
   const doc = parseDocument(text, PARSE_OPTIONS);
   if (doc.errors.length > 0) {
-    return { results: [{ severity: 'error', message: `the input is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}` }] };
+    return { results: [{ severity: 'error', message: `the input is not valid YAML: ${firstLine(doc.errors[0]!.message)}` }] };
   }
   if (!isMap(doc.contents) || doc.get('kind') !== 'ResourceList') return { results: [{ severity: 'error', message: NOT_A_RESOURCE_LIST }] };
   const seq = doc.get('items', true);
+  if (isSeq(seq) && seq.items.length > MAX_ITEMS) return { results: [tooManyItems(seq.items.length)] };
   const nodes = isSeq(seq) ? seq.items.filter(isMap) : [];
   if (!isSeq(seq) || seq.flow || !seq.range || nodes.length !== seq.items.length || nodes.length === 0) {
     return { list: { items: nodes.map((node) => Item.of(doc, node, sourceOf(node))), ...functionConfigOf(doc), head: '', tail: '', column: 0, doc }, results: [] };
@@ -96,12 +134,12 @@ function parseWhole(text: string): { list?: ResourceList; results: Result[] } {
 export function stringifyResourceList(list: ResourceList, items: readonly Item[], results: readonly Result[]): string[] {
   if (list.doc) {
     list.doc.set('items', list.doc.createNode(items.map((i) => i.node)));
-    list.doc.set('results', list.doc.createNode(results));
+    list.doc.set('results', list.doc.createNode(results, NO_ALIASES));
     return [list.doc.toString(STRINGIFY_OPTIONS)];
   }
   let tail = withoutResults(list.tail);
   if (tail.length > 0 && !tail.endsWith('\n')) tail += '\n';
-  const resultsText = new Document({ results }).toString(STRINGIFY_OPTIONS);
+  const resultsText = new Document({ results }, NO_ALIASES).toString(STRINGIFY_OPTIONS);
   return [withoutResults(list.head), ...items.map((item) => item.raw ?? indentAsItem(item.print(), list.column)), tail, resultsText];
 }
 
@@ -122,21 +160,27 @@ function withoutResults(text: string): string {
 
 /** An empty ResourceList carrying results: the answer to input that could not be read. */
 export function resultsOnly(results: readonly Result[]): string {
-  const doc = new Document({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results });
+  const doc = new Document({ apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results }, NO_ALIASES);
   return doc.toString(STRINGIFY_OPTIONS);
 }
 
-/** Parses a multi-document YAML stream; `path` names it in results and sources. */
-export function parseStream(text: string, path?: string): { items: Item[]; results: Result[] } {
+/**
+ * Parses a multi-document YAML stream; `path` names it in results and sources. Streams read in
+ * one run share a `budget`: what the yaml library may parse, all files together.
+ */
+export function parseStream(text: string, path?: string, budget = new YamlBudget()): { items: Item[]; results: Result[] } {
+  const refused = budget.admit(text);
+  if (refused) return { items: [], results: [{ severity: 'error', message: `${path ?? 'the input'}: ${refused}`, ...(path ? { file: { path } } : {}) }] };
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
   const results: Result[] = [];
   const items: Item[] = [];
   if (!Array.isArray(docs)) return { items, results }; // an empty stream
+  if (docs.length > MAX_ITEMS) return { items, results: [tooManyItems(docs.length)] };
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       results.push({
         severity: 'error',
-        message: `${path ?? 'the input'} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+        message: `${path ?? 'the input'} is not valid YAML: ${firstLine(doc.errors[0]!.message)}`,
         ...(path ? { file: { path, index } } : {}),
       });
       return;

@@ -7,6 +7,8 @@
 import type { Source } from '../model/kinds.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH } from './annotations.ts';
 import type { Header } from './item.ts';
+import { withoutComment } from './block-yaml.ts';
+import { MAX_ITEMS } from './yaml.ts';
 
 export interface ScannedItem {
   /** The item's region in the ResourceList: its `- `, comments and foot comments. */
@@ -33,7 +35,8 @@ export interface Scanned {
 // document marker, a tab in the indentation.
 const UNSUPPORTED = /(?:^|: |- |[[{,] ?)[&*!][^\s,\]}]|^(?:---|\.\.\.)(?:\s|$)|^\t| \t|\r/m;
 
-export function scanResourceList(text: string): Scanned | undefined {
+/** The items, or undefined where the text must be parsed whole, or how many there are when too many. */
+export function scanResourceList(text: string): Scanned | { tooMany: number } | undefined {
   if (UNSUPPORTED.test(text)) return undefined;
   const lines = new Lines(text);
   let itemsLine = -1;
@@ -61,6 +64,7 @@ export function scanResourceList(text: string): Scanned | undefined {
       break;
     }
   }
+  if (starts.length > MAX_ITEMS) return { tooMany: starts.length };
   // Trailing blank lines and comments before the next key stay with the tail.
   let last = end;
   while (last > starts[starts.length - 1]! + 1 && lines.blankOrComment(last - 1) && lines.indent(last - 1) < column + 2) last--;
@@ -202,7 +206,10 @@ function readHeader(first: string, lineAt: (i: number) => string | undefined, bo
   }
   const p = path ?? legacyPath;
   const i = index ?? legacyIndex;
-  if (p !== undefined) source.path = p;
+  if (p !== undefined) {
+    source.path = p;
+    source.annotation = 'path';
+  }
   if (i !== undefined && /^\d+$/.test(i)) source.index = Number(i);
   return { body, header, source, needsParse };
 }
@@ -220,8 +227,9 @@ function readScalar(text: string): string | undefined {
     return m ? m[1] : undefined;
   }
   if (/^[[{|>&*!%@`]/.test(value)) return undefined;
-  const plain = value.replace(/\s+#.*$/, '');
+  const plain = withoutComment(value);
   // A plain scalar that YAML would read as something other than a string.
   if (/^(?:[-+]?[0-9.]|~$|null$|true$|false$)/i.test(plain)) return undefined;
   return plain;
 }
+

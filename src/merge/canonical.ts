@@ -1,6 +1,14 @@
 // Canonical output: the same input set gives the same bytes. Known keys come in a fixed order;
 // anything else (fields of a base object we carry through) is sorted.
 
+/**
+ * Sets a key as an own property. Not `out[key] = value`: for a key named `__proto__` (input can
+ * hold one, in a trafficPolicy or a base object) that would set the prototype and lose the key.
+ */
+const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+};
+
 /** A copy of `value` with every object's keys sorted, recursively. */
 export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
@@ -8,7 +16,7 @@ export function sortKeysDeep(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = sortKeysDeep(v);
+    if (v !== undefined) put(out, key, sortKeysDeep(v));
   }
   return out;
 }
@@ -16,9 +24,9 @@ export function sortKeysDeep(value: unknown): unknown {
 /** `object` with `first` keys in that order, then the others sorted; undefined values dropped. */
 export function ordered<T extends Record<string, unknown>>(object: T, first: readonly string[]): T {
   const out: Record<string, unknown> = {};
-  for (const key of first) if (object[key] !== undefined) out[key] = object[key];
+  for (const key of first) if (object[key] !== undefined) put(out, key, object[key]);
   for (const key of Object.keys(object).sort()) {
-    if (!first.includes(key) && object[key] !== undefined) out[key] = sortKeysDeep(object[key]);
+    if (!first.includes(key) && object[key] !== undefined) put(out, key, sortKeysDeep(object[key]));
   }
   return out as T;
 }

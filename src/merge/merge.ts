@@ -7,7 +7,7 @@ import type { Problem } from '../schema/validate.ts';
 import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
-import { describeSubject, qualified, resultFor } from './messages.ts';
+import { describeSubject, printable, qualified, resultFor } from './messages.ts';
 import { resolvePolicy, type Policy } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
 import { orderRoutes } from './routes.ts';
@@ -31,6 +31,8 @@ export interface MergeInput {
   now: Date;
   /** The value of the switchyard.dev/rendered-by annotation on every generated object (`switchyard/0.1.0`). */
   renderedBy: string;
+  /** Something in the input already failed (an object that could not be read): report every problem, render nothing. */
+  failed?: boolean;
 }
 
 export interface ObjectId {
@@ -85,7 +87,7 @@ export function merge(input: MergeInput): MergeOutput {
   }
   // A failed render renders nothing: no summary that could be read as success, and no warnings
   // about objects that were not made (a broken release would also show as a missing route).
-  if (results.some((r) => r.severity === 'error') || serviceResults.some((r) => r.severity === 'error')) {
+  if (input.failed || results.some((r) => r.severity === 'error') || serviceResults.some((r) => r.severity === 'error')) {
     return { objects: [], retired: [], results: [...results, ...serviceResults.filter((r) => r.severity === 'error')] };
   }
   results.push(...serviceResults, ...summaries);
@@ -128,6 +130,14 @@ function mergeService(
   for (const object of [vs, dr]) {
     const tooBig = checkSize(object);
     if (tooBig) results.push(tooBig);
+  }
+  if (vs.spec.hosts.length === 0) {
+    // Istio refuses a VirtualService without hosts: the whole render would fail at apply time.
+    results.push({
+      severity: 'error',
+      message: `${where} would have no hosts: no environment of the policy has hosts, and its gateways (${(vs.spec.gateways ?? []).join(', ')}) do not include mesh; give an environment hosts, or add mesh to the policy's spec.gateways.`,
+      resourceRef,
+    });
   }
   const defaultEnv = policy.environments.find((e) => e.isDefault);
   if (!routes.some((r) => r.match === undefined)) {
@@ -181,9 +191,10 @@ function addProblems(entry: Entry, problems: readonly Problem[]): void {
 /** Two fragments with one name: neither can be trusted to be the real one. */
 function flagDuplicateNames(entries: Entry[]): void {
   const named = entries.filter((e) => e.subject.ref.name);
-  for (const [name, same] of groupBy(named, (e) => qualified(e.subject.ref.namespace, e.subject.ref.name))) {
+  for (const same of groupBy(named, (e) => `${e.subject.ref.namespace ?? ''}\u0000${e.subject.ref.name}`).values()) {
     if (same.length < 2) continue;
-    const places = same.map((e) => e.subject.source.path ?? '(no file)').join(', ');
+    const name = qualified(same[0]!.subject.ref.namespace, same[0]!.subject.ref.name);
+    const places = same.map((e) => (e.subject.source.path === undefined ? '(no file)' : printable(e.subject.source.path))).join(', ');
     for (const e of same) {
       addProblems(e, [{ path: 'metadata.name', message: `is ${name}, which ${same.length} RouteFragments use (${places}); give each fragment its own name.` }]);
     }

@@ -70,6 +70,10 @@ function branchRoute(service: string, f: RouteFragment, match: HTTPMatchRequest[
 }
 
 function environmentRoute(service: string, name: string, shares: readonly ReleaseShare[], match?: HTTPMatchRequest[]): HTTPRoute {
-  const route = shares.map((s) => destination(service, s.fragment.spec.subset.name, s.weight));
+  // A canary that names the live release's subset (the same pods) adds its share to that
+  // destination: one subset appears once in a route, and the weights still sum to 100.
+  const weights = new Map<string, number>();
+  for (const s of shares) weights.set(s.fragment.spec.subset.name, (weights.get(s.fragment.spec.subset.name) ?? 0) + s.weight);
+  const route = [...weights].map(([subset, weight]) => destination(service, subset, weight));
   return match ? { name, match, route } : { name, route };
 }

@@ -24,6 +24,13 @@ export const DEFAULT_BRANCH_HEADER = 'x-branch';
 export interface Source {
   path?: string;
   index?: number;
+  /**
+   * Set when `path` was read from an annotation, not from the file Switchyard read itself: kpt's
+   * internal.config.kubernetes.io/path (`path`) or kustomize's config.kubernetes.io/origin (`origin`).
+   */
+  annotation?: 'path' | 'origin';
+  /** The path in kustomize's config.kubernetes.io/origin annotation, when the object carries one. */
+  origin?: string;
 }
 
 /** Any Kubernetes object as read, before validation. */

@@ -104,7 +104,8 @@ function expected(error: ErrorObject, hint: string | undefined): string {
     case 'const':
       return `use ${String(p.allowedValue)}.`;
     case 'type':
-      return `use ${article(String(p.type))}.`;
+      // YAML reads some unquoted values as numbers, booleans or null (0777, 1.10, true, ~).
+      return p.type === 'string' ? 'use a string: put the value in quotes.' : `use ${article(String(p.type))}.`;
     case 'minimum':
       return `use ${String(p.limit)} or more.`;
     case 'maximum':
@@ -127,14 +128,21 @@ const article = (type: string): string => (type === 'integer' || type === 'objec
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A value as it appears in a message: short, quoted when a string, and never multi-line. */
+/**
+ * A value as it appears in a message: short, quoted when a string, and never multi-line. Anything
+ * outside printable ASCII is escaped (`"checkout-f\u0430ture"`), so that a look-alike letter such
+ * as Cyrillic а, or a control character, is visible where it would otherwise look valid.
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'missing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string') return visible(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (Array.isArray(value)) return 'a list';
   if (isObject(value)) return 'a map';
   return String(value);
 }
+
+/** A string JSON-quoted, with every character outside printable ASCII as \uXXXX. */
+export const visible = (text: string): string => JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
@@ -147,7 +155,7 @@ export function fieldPath(segments: readonly (string | number)[]): string {
   for (const segment of segments) {
     if (typeof segment === 'number' || /^\d+$/.test(segment)) out += `[${segment}]`;
     else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(segment)}]`;
+    else out += `[${visible(segment.length > 80 ? `${segment.slice(0, 77)}...` : segment)}]`;
   }
   return out;
 }
