@@ -9,6 +9,7 @@
 // prefix or regex; a regex must match the whole value (RE2's FullMatch; JavaScript's RegExp
 // anchored with ^(?:...)$ stands in for RE2 here). A header condition never matches a request
 // without that header; `{}` on a header only asks for its presence.
+import { mayBacktrack } from './regex.ts';
 import { fingerprint } from './canonical.ts';
 
 export type Matcher =
@@ -174,6 +175,9 @@ export const isCatchAll = (route: RouteLike): boolean => {
 
 const compiled = new Map<string, RegExp | null>();
 
+/** Longer values are not matched against a regex here (see matches). */
+export const MAX_MATCHED_VALUE = 4096;
+
 /** RE2's syntax where it differs from JavaScript's, as far as matching needs: (?i) flags and (?P<name>. */
 export function toRegExp(pattern: string, ignoreCase = false): RegExp | undefined {
   const key = `${ignoreCase ? 'i' : ''}\0${pattern}`;
@@ -209,6 +213,9 @@ export function matches(matcher: Matcher, value: string, ignoreCase = false): bo
     case 'prefix':
       return fold(value).startsWith(fold(matcher.value));
     case 'regex': {
+      // JavaScript backtracks where Envoy's RE2 does not: a pattern that could take exponential
+      // time, or a very long value, is not run here, and the answer is "cannot tell".
+      if (mayBacktrack(matcher.value) || value.length > MAX_MATCHED_VALUE) return undefined;
       const re = toRegExp(matcher.value, ignoreCase);
       return re ? re.test(value) : undefined;
     }

@@ -41,3 +41,47 @@ export function re2Problem(pattern: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether JavaScript's backtracking engine could take exponential time on this pattern: a
+ * repeated group (`*`, `+`, `{n,}`) whose body can itself repeat or branch, such as `(a+)+`,
+ * `(a|a)*` or `(\w*x?)*`. RE2 (Envoy) runs these in linear time, so they are fine as routes;
+ * Switchyard only refuses to run them itself (explain and check), where an input could hang it.
+ */
+export function mayBacktrack(pattern: string): boolean {
+  const groups: { repeats: boolean }[] = [];
+  let lastGroupRepeats = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      lastGroupRepeats = false;
+      continue;
+    }
+    if (c === '[') {
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+      i = j;
+      lastGroupRepeats = false;
+      continue;
+    }
+    if (c === '(') {
+      groups.push({ repeats: false });
+      lastGroupRepeats = false;
+      continue;
+    }
+    if (c === ')') {
+      lastGroupRepeats = groups.pop()?.repeats ?? false;
+      continue;
+    }
+    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d*,\d*\}/.test(pattern.slice(i)) && !/^\{\d*,?1?\}/.test(pattern.slice(i)));
+    if (quantifier || c === '|' || c === '?') {
+      if (quantifier && lastGroupRepeats) return true;
+      for (const g of groups) g.repeats = true;
+    }
+    lastGroupRepeats = false;
+  }
+  return false;
+}
