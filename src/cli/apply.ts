@@ -12,7 +12,8 @@ import type { Result } from '../model/result.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
 import { APPLY_HELP } from './help.ts';
 import { displayPath, exitCodeFor, listYamlFiles, printResults, readStdin, readTextFile, UsageError } from './io.ts';
-import { parseFlags, reportingClusterErrors } from './reconcile.ts';
+import { parseFlags } from './args.ts';
+import { reportingClusterErrors } from './reconcile.ts';
 
 const OPTIONS = {
   owner: { type: 'string' },

@@ -1,7 +1,6 @@
 // The `switchyard` executable: picks the command and turns outcomes into exit codes.
 // Commands are thin: each parses its flags and calls the one processor (src/krm/process.ts).
 import { basename } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runApply } from './apply.ts';
 import { runCheck } from './check.ts';
 import { runExplain } from './explain.ts';
@@ -12,26 +11,12 @@ import { InputError, printResults, readStdin, stdinIsTerminal, UsageError } from
 import { runKustomizePlugin } from './kustomize-plugin.ts';
 import { runPrune } from './prune.ts';
 import { runReconcile } from './reconcile.ts';
+import { parseFlags, parseNow } from './args.ts';
 import { runRender } from './render.ts';
 import { parseRenderOutput, runRenderSummary } from './render-summary.ts';
 import { VERSION } from './version.ts';
 
 const NOW_OPTION = { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
-
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
-  }
-}
-
-function nowFrom(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const now = new Date(value);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now ${value} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
-  return now;
-}
 
 function run(argv: string[], invokedAs: string): number | Promise<number> {
   // kustomize calls a plugin by its path, with the config file as the only argument.
@@ -56,25 +41,25 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'fn': {
-      const { values, positionals } = parse(rest, NOW_OPTION);
+      const { values, positionals } = parseFlags(rest, NOW_OPTION);
       if (values.help) return help(FN_HELP);
       if (positionals.length > 0) throw new UsageError(`fn takes no arguments (got ${positionals.join(' ')}); it reads a ResourceList on stdin.`);
-      return runFn(readStdin(), nowFrom(values.now));
+      return runFn(readStdin(), parseNow(values.now));
     }
     case 'render': {
-      const { values, positionals } = parse(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o' } });
+      const { values, positionals } = parseFlags(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o' } });
       if (values.help) return help(RENDER_HELP);
       if (positionals.length === 0) throw new UsageError('render needs at least one PATH (a file, a folder, or - for stdin).');
       if (parseRenderOutput(values.output) === 'markdown') {
-        return runRenderSummary({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: nowFrom(values.now), quiet: values.quiet === true });
+        return runRenderSummary({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: parseNow(values.now), quiet: values.quiet === true });
       }
-      return runRender({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: nowFrom(values.now), quiet: values.quiet === true });
+      return runRender({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: parseNow(values.now), quiet: values.quiet === true });
     }
     case 'kustomize-plugin': {
-      const { values, positionals } = parse(rest, NOW_OPTION);
+      const { values, positionals } = parseFlags(rest, NOW_OPTION);
       if (values.help) return help(PLUGIN_HELP);
       if (positionals.length !== 1) throw new UsageError('kustomize-plugin takes one CONFIG file.');
-      return runKustomizePlugin(positionals[0]!, readStdin(), nowFrom(values.now));
+      return runKustomizePlugin(positionals[0]!, readStdin(), parseNow(values.now));
     }
     case 'reconcile':
       return runReconcile(rest);

@@ -2,7 +2,6 @@
 // cluster mode. Lists the RouteFragments in the cluster, renders them with the one merge, and
 // writes the VirtualServices and DestinationRules that changed (src/cluster/reconcile.ts).
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { PARSE_OPTIONS, MAX_ALIAS_COUNT } from '../krm/yaml.ts';
 import type { Sourced } from '../model/kinds.ts';
@@ -13,18 +12,10 @@ import { discoverNamespaces, runController } from '../cluster/controller.ts';
 import { DEFAULT_LEASE_TIMINGS } from '../cluster/lease.ts';
 import { describeStep } from '../cluster/plan.ts';
 import { reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
+import { parseFlags } from './args.ts';
 import { RECONCILE_HELP } from './help.ts';
 import { displayPath, exitCodeFor, InputError, printResults, readTextFile, UsageError } from './io.ts';
 import { RENDERED_BY } from './version.ts';
-
-/** parseArgs with usage errors in our words (shared by the cluster commands). */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
-  }
-}
 
 /** Failures of the cluster or of the connection are one error line and exit 1, never a stack trace. */
 export async function reportingClusterErrors(work: () => Promise<number>): Promise<number> {

@@ -13,12 +13,7 @@ export function re2Problem(pattern: string): string | undefined {
       continue;
     }
     if (c === '[') {
-      // Skip a character class: nothing inside it is a group or quantifier.
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-      i = j;
+      i = endOfClass(pattern, i); // nothing inside a character class is a group or quantifier
       continue;
     }
     if (c === '(' && pattern[i + 1] === '?') {
@@ -59,11 +54,7 @@ export function mayBacktrack(pattern: string): boolean {
       continue;
     }
     if (c === '[') {
-      let j = i + 1;
-      if (pattern[j] === '^') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-      i = j;
+      i = endOfClass(pattern, i);
       lastGroupRepeats = false;
       continue;
     }
@@ -84,4 +75,13 @@ export function mayBacktrack(pattern: string): boolean {
     lastGroupRepeats = false;
   }
   return false;
+}
+
+/** The index of the `]` that closes the character class opening at `start` (`[]a]` and `[^]a]` included). */
+function endOfClass(pattern: string, start: number): number {
+  let j = start + 1;
+  if (pattern[j] === '^') j++;
+  if (pattern[j] === ']') j++;
+  while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
+  return j;
 }
