@@ -16,7 +16,7 @@ describe('matches', () => {
   it('answers "cannot tell" for a catastrophic pattern, at once', () => {
     const start = Date.now();
     expect(matches({ kind: 'regex', value: '(a+)+$' }, `${'a'.repeat(40)}!`)).toBeUndefined();
-    expect(Date.now() - start).toBeLessThan(100); // matching it in JavaScript would take hours
+    expect(Date.now() - start).toBeLessThan(2000); // a bound, not a speed test: matching it in JavaScript would take hours
   });
   it('still matches ordinary patterns', () => {
     expect(matches({ kind: 'regex', value: '^rc-[0-9]+$' }, 'rc-12')).toBe(true);
