@@ -63,6 +63,15 @@ export class Item {
     return new Item(source, { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) }, undefined, { generated: object });
   }
 
+  /** An object read as plain data (a YAML stream's document): printed from that data. */
+  static plain(object: Record<string, unknown>, source: Source): Item {
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+    const fields = { apiVersion: str(object.apiVersion), kind: str(object.kind), name: str(metadata.name), namespace: str(metadata.namespace) };
+    const header = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Header;
+    return new Item(source, header, undefined, { generated: object });
+  }
+
   /** The same object with a new node: it is printed, not copied. */
   withNode(doc: Document, node: YAMLMap): Item {
     return Item.of(doc, node, this.source);

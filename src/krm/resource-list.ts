@@ -8,6 +8,7 @@ import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, typ
 import type { Source } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
+import { readBlockYaml } from './block-yaml.ts';
 import { Item } from './item.ts';
 import { scanResourceList } from './scan.ts';
 import { MAX_ITEMS, NO_ALIASES, PARSE_OPTIONS, STRINGIFY_OPTIONS, YamlBudget } from './yaml.ts';
@@ -30,10 +31,20 @@ export interface ResourceList {
  * (src/krm/process.ts), so both are kept.
  */
 export function sourceOf(node: YAMLMap): Source {
-  const path = node.getIn(['metadata', 'annotations', PATH]) ?? node.getIn(['metadata', 'annotations', LEGACY_PATH]);
-  const index = node.getIn(['metadata', 'annotations', INDEX]) ?? node.getIn(['metadata', 'annotations', LEGACY_INDEX]);
+  return sourceFrom((key) => node.getIn(['metadata', 'annotations', key]));
+}
+
+/** The same for an object read as plain data. */
+function sourceOfPlain(object: Record<string, unknown>): Source {
+  const annotations = ((object.metadata as Record<string, unknown> | undefined)?.annotations ?? {}) as Record<string, unknown>;
+  return sourceFrom((key) => (Object.prototype.hasOwnProperty.call(annotations, key) ? annotations[key] : undefined));
+}
+
+function sourceFrom(annotation: (key: string) => unknown): Source {
+  const path = annotation(PATH) ?? annotation(LEGACY_PATH);
+  const index = annotation(INDEX) ?? annotation(LEGACY_INDEX);
   // kustomize says where an object came from only with buildMetadata: [originAnnotations].
-  const origin = node.getIn(['metadata', 'annotations', ORIGIN]);
+  const origin = annotation(ORIGIN);
   const originPath = typeof origin === 'string' ? originPathOf(origin) : undefined;
   const source: Source = {};
   if (typeof path === 'string') {
@@ -169,6 +180,8 @@ export function resultsOnly(results: readonly Result[]): string {
  * one run share a `budget`: what the yaml library may parse, all files together.
  */
 export function parseStream(text: string, path?: string, budget = new YamlBudget()): { items: Item[]; results: Result[] } {
+  const fast = readStreamFast(text, path);
+  if (fast) return { items: fast, results: [] };
   const refused = budget.admit(text);
   if (refused) return { items: [], results: [{ severity: 'error', message: `${path ?? 'the input'}: ${refused}`, ...(path ? { file: { path } } : {}) }] };
   const docs = parseAllDocuments(text, PARSE_OPTIONS);
@@ -198,6 +211,26 @@ export function parseStream(text: string, path?: string, budget = new YamlBudget
     }
   });
   return { items, results };
+}
+
+/**
+ * The fast path for plain files (what `render` reads): documents split at `---` lines and read by
+ * the block-YAML reader. Anything it declines, anywhere in the text, sends the whole text to the
+ * `yaml` library instead, so a `---` that is not a separator can never split a document.
+ */
+function readStreamFast(text: string, path: string | undefined): Item[] | undefined {
+  if (/^(?:\.\.\.|%)/m.test(text)) return undefined;
+  const pieces = text.split(/^---[ \t]*(?:#.*)?$/m);
+  if (pieces.length > MAX_ITEMS) return undefined;
+  const items: Item[] = [];
+  for (const [index, piece] of pieces.entries()) {
+    if (/^\s*(?:#.*\s*)*$/.test(piece)) continue; // an empty document
+    const object = readBlockYaml(piece);
+    if (object === null || typeof object !== 'object' || Array.isArray(object)) return undefined;
+    const plain = object as Record<string, unknown>;
+    items.push(Item.plain(plain, path ? { path, index } : sourceOfPlain(plain)));
+  }
+  return items;
 }
 
 /** One node as a YAML document's text. */
