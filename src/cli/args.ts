@@ -1,8 +1,8 @@
 // Flag parsing shared by the pipeline commands (fragment, prune, explain, check): node's
 // parseArgs, with its errors turned into usage errors (exit 2) that name the flag.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Result } from '../model/result.ts';
-import { UsageError } from './io.ts';
+import type { Result, Severity } from '../model/result.ts';
+import { exitCodeFor, printResults, UsageError, writeStdout } from './io.ts';
 
 /** What a command did, for its thin run* wrapper to print: stdout, results for stderr, the exit code. */
 export interface CommandRun {
@@ -40,4 +40,22 @@ export function parseInteger(flag: string, value: string, min = 0, max = Number.
     throw new UsageError(`${flag} ${value} is not a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'up' : max}.`);
   }
   return Number(value);
+}
+
+const ALL: readonly Severity[] = ['error', 'warning', 'info'];
+export const QUIET: readonly Severity[] = ['error', 'warning'];
+
+/**
+ * The end of every pipeline command: its help when the flags asked for it (options undefined),
+ * else its output on stdout, its results on stderr, and its exit code.
+ */
+export function finishCommand<O>(options: O | undefined, help: string, command: (options: O) => CommandRun, severities: readonly Severity[] = ALL): number {
+  if (options === undefined) {
+    writeStdout([`${help}\n`]);
+    return 0;
+  }
+  const run = command(options);
+  writeStdout([run.stdout]);
+  printResults(run.results, severities);
+  return exitCodeFor(run.results) || run.exitCode;
 }

@@ -4,9 +4,9 @@
 // --output markdown, stdout gets the diagnostics and the routing table for a CI step summary.
 import { analyzeRouting } from '../merge/analyze.ts';
 import type { Result } from '../model/result.ts';
-import { parseFlags, parseNow, parseOutput, type CommandRun } from './args.ts';
+import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
 import { CHECK_HELP } from './help.ts';
-import { exitCodeFor, printResults, UsageError } from './io.ts';
+import { exitCodeFor, UsageError } from './io.ts';
 import { escapeText, resultsMarkdown, routesMarkdown } from './markdown.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 
@@ -71,12 +71,5 @@ export function check(options: CheckOptions): CommandRun {
 
 export function runCheck(args: readonly string[]): number {
   const options = parseCheckArgs(args);
-  if (!options) {
-    process.stdout.write(`${CHECK_HELP}\n`);
-    return 0;
-  }
-  const run = check(options);
-  process.stdout.write(run.stdout);
-  printResults(run.results, options.quiet ? ['error', 'warning'] : ['error', 'warning', 'info']);
-  return run.exitCode;
+  return finishCommand(options, CHECK_HELP, check, options?.quiet ? QUIET : undefined);
 }

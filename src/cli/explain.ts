@@ -7,9 +7,9 @@ import { describeMatcher, evaluateRoutes, hostWithoutPort, servesHost, type Cond
 import { qualified } from '../merge/messages.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
-import { parseFlags, parseNow, parseOutput, type CommandRun } from './args.ts';
+import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
 import { EXPLAIN_HELP } from './help.ts';
-import { exitCodeFor, printResults, UsageError } from './io.ts';
+import { exitCodeFor, UsageError } from './io.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 
 export interface ExplainOptions extends RenderInputs {
@@ -110,14 +110,7 @@ export function explain(options: ExplainOptions): CommandRun {
 
 export function runExplain(args: readonly string[]): number {
   const options = parseExplainArgs(args);
-  if (!options) {
-    process.stdout.write(`${EXPLAIN_HELP}\n`);
-    return 0;
-  }
-  const run = explain(options);
-  process.stdout.write(run.stdout);
-  printResults(run.results, ['error', 'warning']);
-  return run.exitCode;
+  return finishCommand(options, EXPLAIN_HELP, explain, QUIET);
 }
 
 // --- text -------------------------------------------------------------------------------------

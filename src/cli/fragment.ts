@@ -15,9 +15,9 @@ import { buildFragment, checkAgainstPolicy, findCollisions, formatInstant, IMAGE
 import { resolvePolicy } from '../merge/policy.ts';
 import { parseImageRef, readTag, type TagValues } from '../merge/tag-pattern.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
-import { parseFlags, parseInteger, parseNow, parseOutput, type CommandRun } from './args.ts';
+import { finishCommand, parseFlags, parseInteger, parseNow, parseOutput, type CommandRun } from './args.ts';
 import { FRAGMENT_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, listYamlFiles, printResults, readTextFile, UsageError } from './io.ts';
+import { displayPath, InputError, listYamlFiles, readTextFile, UsageError } from './io.ts';
 import { readPolicy } from './render.ts';
 
 const OPTIONS = {
@@ -251,12 +251,5 @@ function notOurFile(path: string, fragment: RouteFragment): string | undefined {
 
 export function runFragment(args: readonly string[]): number {
   const options = parseFragmentArgs(args);
-  if (!options) {
-    process.stdout.write(`${FRAGMENT_HELP}\n`);
-    return 0;
-  }
-  const run = fragmentCommand(options);
-  process.stdout.write(run.stdout);
-  printResults(run.results, ['error', 'warning', 'info']);
-  return exitCodeFor(run.results) || run.exitCode;
+  return finishCommand(options, FRAGMENT_HELP, fragmentCommand);
 }

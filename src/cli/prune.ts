@@ -10,9 +10,9 @@ import { planPrune, type PruneDecision } from '../merge/prune.ts';
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
-import { parseFlags, parseInteger, parseNow, type CommandRun } from './args.ts';
+import { finishCommand, parseFlags, parseInteger, parseNow, QUIET, type CommandRun } from './args.ts';
 import { PRUNE_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, listYamlFiles, printResults, readStdin, readTextFile, UsageError } from './io.ts';
+import { displayPath, exitCodeFor, InputError, listYamlFiles, readStdin, readTextFile, UsageError } from './io.ts';
 
 const OPTIONS = {
   'dry-run': { type: 'boolean' },
@@ -147,12 +147,5 @@ export function prune(options: PruneCommandOptions): CommandRun {
 
 export function runPrune(args: readonly string[]): number {
   const options = parsePruneArgs(args);
-  if (!options) {
-    process.stdout.write(`${PRUNE_HELP}\n`);
-    return 0;
-  }
-  const run = prune(options);
-  process.stdout.write(run.stdout);
-  printResults(run.results, options.quiet ? ['error', 'warning'] : ['error', 'warning', 'info']);
-  return run.exitCode;
+  return finishCommand(options, PRUNE_HELP, prune, options?.quiet ? QUIET : undefined);
 }
