@@ -30,21 +30,13 @@ export function fn(input: string, now: Date): FnRun {
   const { list, results: parseResults } = parseResourceList(input);
   if (!list) return run([resultsOnly(parseResults)], parseResults);
   const config = list.functionConfig;
-  // kpt hands the function every file of the package, its Kptfile among them: there,
-  // fragmentsFrom (for kustomize, which cannot glob) would read the fragments a second time.
-  const fromKpt = list.items.some((i) => i.header.kind === 'Kptfile');
-  const ignored: Result[] =
-    fromKpt && config?.node.hasIn(['spec', 'fragmentsFrom'])
-      ? [{ severity: 'info', message: 'RoutingPolicy spec.fragmentsFrom is ignored here: kpt already gives the function every fragment file of the package.' }]
-      : [];
   const { items, results } = processItems({
     items: list.items,
     ...(config && config.header.kind === 'RoutingPolicy' ? { policy: config } : {}),
     now,
     renderedBy: RENDERED_BY,
-    ...(fromKpt ? {} : { readFragments: readFragmentFolders }),
+    readFragments: readFragmentFolders,
   });
-  results.unshift(...ignored);
   return run(stringifyResourceList(list, items, results), results);
 }
 

@@ -54,14 +54,20 @@ export function processItems(input: ProcessInput): ProcessOutput {
   const spec = (policy.object as { spec?: { invalidBranches?: unknown; fragmentsFrom?: unknown } } | null)?.spec;
   const branchSeverity: Severity = spec?.invalidBranches === 'fail' ? 'error' : 'warning';
   const fragmentItems = input.items.filter(isFragment);
+  const orchestrator = orchestratorOf(policyItem);
   const folders = spec?.fragmentsFrom;
-  if (Array.isArray(folders) && folders.length > 0 && input.readFragments) {
-    const read = input.readFragments(folders.filter((f): f is string => typeof f === 'string'));
-    fragmentItems.push(...read.fragments);
-    results.push(...read.results);
+  if (Array.isArray(folders) && folders.length > 0) {
+    if (orchestrator === 'kpt') {
+      // kpt hands the function every file of the package: reading the folders would count every
+      // fragment twice. fragmentsFrom is for kustomize, which cannot glob resources.
+      results.push({ severity: 'info', message: 'RoutingPolicy spec.fragmentsFrom is ignored here: kpt already gives the function every fragment file of the package.' });
+    } else if (input.readFragments) {
+      const read = input.readFragments(folders.filter((f): f is string => typeof f === 'string'));
+      fragmentItems.push(...read.fragments);
+      results.push(...read.results);
+    }
   }
   // Which file each fragment came from, as far as the orchestrator vouches for it (releasePaths).
-  const orchestrator = orchestratorOf(policyItem);
   const fragments = fragmentItems.flatMap((i) => {
     const read = readOrReport(i, isBranchItem(i) ? branchSeverity : 'error', results);
     return read ? [{ ...read, source: vouchedSource(read.source, orchestrator) }] : [];

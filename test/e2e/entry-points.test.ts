@@ -70,6 +70,18 @@ describe('kpt fn render (Kptfile pipeline, exec)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('ignores the policy\'s fragmentsFrom, since kpt already hands over every fragment file', () => {
+    const dir = copyOf('kpt');
+    rmSync(join(dir, 'routes'), { recursive: true });
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('  routeSettings:', '  fragmentsFrom: [fragments]\n  routeSettings:'));
+    const result = run('kpt', ['fn', 'render', '--allow-exec', dir], { env: env() });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('spec.fragmentsFrom is ignored here');
+    expect(result.stdout + result.stderr).not.toContain('give each fragment its own name');
+    expect(routingObjects(readFileSync(join(dir, 'routes/shop/checkout.yaml'), 'utf8'))).toEqual(routingObjects(renderOutput));
+  });
+
   it('runs with kpt fn eval and --fn-config', () => {
     const dir = copyOf('kpt');
     rmSync(join(dir, 'routes'), { recursive: true });
