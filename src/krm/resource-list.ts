@@ -233,13 +233,6 @@ function readStreamFast(text: string, path: string | undefined): Item[] | undefi
   return items;
 }
 
-/** One node as a YAML document's text. */
-export function stringifyNode(node: YAMLMap): string {
-  const doc = new Document(null, PARSE_OPTIONS);
-  doc.contents = node;
-  return doc.toString(STRINGIFY_OPTIONS);
-}
-
 /**
  * Items as a multi-document YAML stream. `render` leaves out the orchestrator's annotations;
  * the kustomize plugin keeps them, so that kustomize matches its objects back (origin and id).
