@@ -78,6 +78,7 @@ describe('npm pack', () => {
         'LICENSE',
         'README.md',
         'dist/THIRD-PARTY-NOTICES.txt',
+        'dist/schemas/results.schema.json',
         'dist/schemas/route-fragment.schema.json',
         'dist/schemas/routing-policy.schema.json',
         'dist/switchyard.cjs',
@@ -103,7 +104,7 @@ describe('npm pack', () => {
   });
 
   it('publishes the schemas for editors and the CRD as the build made them', () => {
-    for (const name of ['route-fragment.schema.json', 'routing-policy.schema.json']) {
+    for (const name of ['route-fragment.schema.json', 'routing-policy.schema.json', 'results.schema.json']) {
       const installed = join(project, 'node_modules/switchyard-cli/dist/schemas', name);
       expect(readFileSync(installed, 'utf8')).toBe(readFileSync(join(ROOT, 'src/schema', name), 'utf8'));
     }
