@@ -70,7 +70,7 @@ describe('npm pack', () => {
     expect(tarball.endsWith(`${NAME}-${pkg.version}.tgz`)).toBe(true);
   });
 
-  it('packs only what users need: the bundle, its notices, the schemas, the CRD, the function, the docs', () => {
+  it('packs only what users need: the bundle, its notices, the schemas, the CRD, the Argo CD plugin, the function, the docs', () => {
     const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     expect(files).toEqual(
       [
@@ -83,6 +83,13 @@ describe('npm pack', () => {
         'dist/schemas/routing-policy.schema.json',
         'dist/switchyard.cjs',
         ...docs,
+        'deploy/argocd/cmp/application.yaml',
+        'deploy/argocd/cmp/kustomization.yaml',
+        'deploy/argocd/cmp/plugin.yaml',
+        'deploy/argocd/cmp/repo-server-sidecar.yaml',
+        'deploy/argocd/exec/argocd-cm.yaml',
+        'deploy/argocd/exec/kustomization.yaml',
+        'deploy/argocd/exec/repo-server-tools.yaml',
         'functions/switchyard/README.md',
         'functions/switchyard/metadata.yaml',
         'manifests/pipeline-rbac.yaml',
