@@ -90,6 +90,8 @@ describe('npm pack', () => {
         'deploy/argocd/exec/argocd-cm.yaml',
         'deploy/argocd/exec/kustomization.yaml',
         'deploy/argocd/exec/repo-server-tools.yaml',
+        'deploy/flux/flux-sync.yaml',
+        'deploy/flux/publish-rendered.sh',
         'functions/switchyard/README.md',
         'functions/switchyard/metadata.yaml',
         'manifests/pipeline-rbac.yaml',
