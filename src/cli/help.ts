@@ -10,6 +10,7 @@ Usage:
   switchyard prune DIR [--keep-previous N] [--branches-from FILE|-] [--dry-run]
   switchyard explain PATH... --host H [-H 'name: value']... [--path /p]
   switchyard check [--output markdown|json|sarif] [--rendered OUTPUT] PATH...
+  switchyard diff --base PATH... [--output markdown|json] PATH...   (which requests change answer)
   switchyard apply --owner deployment/NAME FILE|-    (cluster mode: a fragment owned by its Deployment)
   switchyard reconcile --policy FILE [-n NS | -A] [--watch]   (cluster mode: fragments -> routes)
 
@@ -21,6 +22,7 @@ Commands:
   prune              delete fragment files that are expired, superseded or of deleted branches
   explain            say which route answers a request, which subsets get what share, and why
   check              validate without writing: shadowed routes, missing subsets, size
+  diff               which requests change answer between two sets of fragments, for review
   apply              create or update RouteFragments in the cluster, owned by a Deployment
   reconcile          merge the cluster's RouteFragments and write the routes that changed
 
@@ -272,3 +274,27 @@ Example:
   switchyard check --output sarif policy.yaml fragments/ > switchyard.sarif
 
 Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;
+
+export const DIFF_HELP = `Usage: switchyard diff --base PATH [--base PATH]... [--policy FILE] [--now TIME] [--output text|markdown|json] PATH...
+
+Says which requests change answer between two sets of fragments: the base (--base: the fragments
+before the change, such as a checkout of the target branch) and PATH... (after it). Both are
+rendered as render does. The requests compared are every host a VirtualService of either side
+serves (each environment host; a service's own name), alone and with each header value a route
+matches (each branch value), so each branch is tried with its environment's hosts and without.
+Each change shows the host, the headers, the route and shares before → after, and the fragments
+responsible. Regex branch values are not tried (no request is made up to match a pattern).
+
+Options:
+  --base PATH            a file or folder of the base (repeat for several)
+  --policy FILE          the RoutingPolicy for both sides (default: the one among each side's inputs)
+  --now TIME             judge expiry at this RFC 3339 instant instead of the current time
+  -o, --output F         text (default: one line per request), markdown (a table for a pull-request
+                         comment, one row per host and change), or json (the results document)
+  -h, --help             show this help
+
+Example:
+  git worktree add /tmp/base origin/main
+  switchyard diff --output markdown --base /tmp/base/policy.yaml --base /tmp/base/fragments policy.yaml fragments/
+
+Exit status: 0 compared (whether or not anything changed), 1 a side did not render, 2 usage.`;

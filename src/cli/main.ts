@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { runApply } from './apply.ts';
 import { runCheck } from './check.ts';
+import { runDiff } from './diff.ts';
 import { runExplain } from './explain.ts';
 import { runFn } from './fn.ts';
 import { runFragment } from './fragment.ts';
@@ -75,8 +76,10 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runExplain(rest);
     case 'check':
       return runCheck(rest);
+    case 'diff':
+      return runDiff(rest);
     default:
-      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, fn, kustomize-plugin, apply and reconcile.`);
+      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, diff, fn, kustomize-plugin, apply and reconcile.`);
   }
 }
 

@@ -25,8 +25,8 @@ describe('pipeline commands', () => {
     [['prune'], 'prune needs the folder of fragment files'],
     [['explain', 'examples/render'], 'explain needs --host HOST'],
     [['check'], 'check needs at least one PATH'],
-    [['check', '--output', 'html', 'examples/render'], '--output html is not a known format; use text or markdown.'],
-    [['render', '--output', 'json', 'examples/render'], '--output json is not a known format; use yaml or markdown.'],
+    [['check', '--output', 'html', 'examples/render'], '--output html is not a known format; use text, markdown, json or sarif.'],
+    [['render', '--output', 'html', 'examples/render'], '--output html is not a known format; use yaml, markdown or json.'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const result = switchyard(args);
     expect(result.status).toBe(2);

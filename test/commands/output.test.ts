@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import AjvDraft04 from 'ajv-draft-04';
+import AjvDraft04Module from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { check, parseCheckArgs } from '../../src/cli/check.ts';
 import { explain, parseExplainArgs } from '../../src/cli/explain.ts';
@@ -19,7 +19,9 @@ const validateResults = new Ajv({ allErrors: true, strict: false }).compile(resu
 const sarifSchema = JSON.parse(readFileSync(join(ROOT, 'test/sarif/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
 // The schema's `language` pattern is not valid with RegExp's u flag (ajv's default), so patterns
 // compile without it. Its uri formats are not judged by ajv here; the test checks our uris itself.
-const validateSarif = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false, formats: { uri: true, 'uri-reference': true, 'date-time': true } }).compile(sarifSchema);
+// ajv-draft-04 is CommonJS with its class as the default export.
+const AjvDraft04 = (AjvDraft04Module as unknown as { default?: typeof AjvDraft04Module }).default ?? AjvDraft04Module;
+const validateSarif = new (AjvDraft04 as unknown as typeof Ajv)({ allErrors: true, strict: false, unicodeRegExp: false, formats: { uri: true, 'uri-reference': true, 'date-time': true } }).compile(sarifSchema);
 
 function parsedDocument(stdout: string): Record<string, unknown> {
   const document = JSON.parse(stdout) as Record<string, unknown>;
