@@ -4,6 +4,7 @@
 // --output markdown, stdout gets the diagnostics and the routing table for a CI step summary; with
 // json, the results document (output-json.ts); with sarif, a SARIF log (sarif.ts). --rendered
 // OUTPUT also proves that OUTPUT holds every route of the fragments (check-rendered.ts).
+import { statSync } from 'node:fs';
 import { analyzeRouting } from '../merge/analyze.ts';
 import type { Result } from '../model/result.ts';
 import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
@@ -14,6 +15,8 @@ import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 import { checkRendered, expectedJson, readRenderedOutput, type RenderedCheck } from './check-rendered.ts';
 import { jsonDocument, routesJson } from './output-json.ts';
 import { sarifText } from './sarif.ts';
+
+const isFile = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 
 export interface CheckOptions extends RenderInputs {
   output: 'text' | 'markdown' | 'json' | 'sarif';
@@ -93,7 +96,8 @@ export function check(options: CheckOptions): CommandRun {
         : {}),
     });
   } else if (options.output === 'sarif') {
-    stdout = sarifText(results, options.policy);
+    // A result that names no file still needs a place for code scanning: the policy file, or the first file PATH.
+    stdout = sarifText(results, options.policy ?? options.paths.find((p) => p !== '-' && isFile(p)));
   }
   return { stdout, results, exitCode: exitCodeFor(results) };
 }

@@ -64,7 +64,7 @@ export function lineOfField(file: ParsedFile, index: number, field: string | und
 export function locateResults(results: readonly Result[]): LocatedResult[] {
   const files = new Map<string, ParsedFile | undefined>();
   return results.map((result) => {
-    if (!result.file?.path) return result;
+    if (!result.file?.path || result.file.path === 'stdin') return result; // standard input cannot be read again
     const { path } = result.file;
     if (!files.has(path)) files.set(path, parseFile(path));
     const parsed = files.get(path);

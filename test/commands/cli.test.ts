@@ -7,7 +7,7 @@ const switchyard = (args: string[], input?: string) => run('node', [BUNDLE, ...a
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('pipeline commands', () => {
-  it.each([['fragment'], ['prune'], ['explain'], ['check']])('%s --help prints usage and exits 0', (command) => {
+  it.each([['fragment'], ['prune'], ['explain'], ['check'], ['diff']])('%s --help prints usage and exits 0', (command) => {
     const result = switchyard([command, '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: switchyard ${command} `));
@@ -16,7 +16,7 @@ describe('pipeline commands', () => {
 
   it('the main help lists them', () => {
     const help = switchyard(['--help']).stdout;
-    for (const command of ['fragment', 'prune', 'explain', 'check']) expect(help).toMatch(new RegExp(`\\n  ${command} +\\S`));
+    for (const command of ['fragment', 'prune', 'explain', 'check', 'diff']) expect(help).toMatch(new RegExp(`\\n  ${command} +\\S`));
   });
 
   it.each([
@@ -27,6 +27,8 @@ describe('pipeline commands', () => {
     [['check'], 'check needs at least one PATH'],
     [['check', '--output', 'html', 'examples/render'], '--output html is not a known format; use text, markdown, json or sarif.'],
     [['render', '--output', 'html', 'examples/render'], '--output html is not a known format; use yaml, markdown or json.'],
+    [['diff', 'examples/render'], 'diff needs --base PATH'],
+    [['prune', '--output', 'sarif', 'fragments'], '--output sarif is not a known format; use text or json.'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const result = switchyard(args);
     expect(result.status).toBe(2);
