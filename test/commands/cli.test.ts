@@ -14,6 +14,14 @@ describe('pipeline commands', () => {
     expect(result.stderr).toBe('');
   });
 
+  it('render --output json prints one results document with the objects render prints', () => {
+    const result = switchyard(['render', '--output', 'json', 'examples/render']);
+    expect(result.status, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as { schema: string; command: string; objects: { kind: string }[] };
+    expect([doc.schema, doc.command]).toEqual(['switchyard.dev/results/v1', 'render']);
+    expect(doc.objects.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'VirtualService']);
+  });
+
   it('the main help lists them', () => {
     const help = switchyard(['--help']).stdout;
     for (const command of ['fragment', 'prune', 'explain', 'check', 'diff']) expect(help).toMatch(new RegExp(`\\n  ${command} +\\S`));

@@ -124,6 +124,15 @@ describe('check --output sarif', () => {
     expect(run.exitCode).toBe(1);
   });
 
+  it('finds the line in the right document of a multi-document file', () => {
+    const two = `${branchYaml('checkout-ok', 'fine')}---\n${BAD_WEIGHT}`;
+    const dir = workspace({ 'fragments/two.yaml': two }, { example: true });
+    const run = inDir(dir, () => check(parseCheckArgs(['--output', 'sarif', '--now', NOW.toISOString(), '.'])!));
+    const log = JSON.parse(run.stdout) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    const [result] = log.runs[0]!.results.filter((r) => r.locations[0]!.physicalLocation.artifactLocation.uri === 'fragments/two.yaml');
+    expect(result!.locations[0]!.physicalLocation.region.startLine).toBe(lineMatching(two, /^\s+weight: 150/));
+  });
+
   it('with nothing wrong, is a valid log with no results', () => {
     const dir = workspace({}, { example: true });
     const run = inDir(dir, () => check(parseCheckArgs(['--output', 'sarif', '--now', NOW.toISOString(), '.'])!));
