@@ -11,7 +11,7 @@ import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRu
 import { EXPLAIN_HELP } from './help.ts';
 import { exitCodeFor, UsageError } from './io.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
-import { jsonDocument } from './output-json.ts';
+import { fragmentRef, jsonDocument } from './output-json.ts';
 
 export interface ExplainOptions extends RenderInputs {
   request: HttpRequest;
@@ -208,8 +208,6 @@ function toText(request: HttpRequest, answers: readonly Answer[]): string {
 // --- json -------------------------------------------------------------------------------------
 
 function toJson(request: HttpRequest, answers: readonly Answer[]): Record<string, unknown> {
-  const fragmentRef = (f: Sourced<RouteFragment> | undefined) =>
-    f ? { name: f.object.metadata.name, ...(f.object.metadata.namespace ? { namespace: f.object.metadata.namespace } : {}), ...(f.source.path ? { file: f.source.path } : {}) } : null;
   return {
     request: { host: request.authority, path: request.path ?? '/', headers: request.headers },
     answers: answers
