@@ -2,7 +2,7 @@
 // tested against a local bare repository standing for the Git server that Flux's GitRepository
 // follows. The branch must hold exactly what `switchyard render` prints, prove its routes with
 // `check --rendered`, move only when the routes change, and say which commit it came from.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,22 @@ describe('publish-rendered.sh: render in CI, publish a branch for Flux', () => {
     expect(failed.stderr).toContain('RouteFragment shop/checkout-v9 (fragments/checkout-v9.yaml): spec.release.weight');
     expect(git(bare, 'rev-parse', `refs/heads/${BRANCH}`)).toBe(before);
     rmSync(join(source, 'fragments/checkout-v9.yaml'));
+  });
+
+  it('when its push is refused (another pipeline pushed first), fetches and tries again', () => {
+    // A pre-receive hook on the bare repository refuses the first push it sees, once.
+    const marker = join(home, 'refused-once');
+    const hook = join(bare, 'hooks/pre-receive');
+    writeFileSync(hook, `#!/bin/sh\nif [ ! -e '${marker}' ]; then touch '${marker}'; echo 'refused: another push came first' >&2; exit 1; fi\n`);
+    chmodSync(hook, 0o755);
+    writeFileSync(join(source, 'fragments/checkout-feature-zz01.yaml'), branchYaml('checkout-feature-zz01', 'feature-zz01'));
+    git(source, 'add', '.');
+    git(source, 'commit', '--quiet', '-m', 'another branch build');
+    const retried = publish();
+    expect(retried.status, retried.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    expect(retried.stderr).toContain('refused (attempt 1); fetching and trying again');
+    expect(onBranch('rendered.yaml')).toContain('name: branch:checkout-feature-zz01');
+    rmSync(hook);
   });
 });
