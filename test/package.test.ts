@@ -1,14 +1,16 @@
-// The npm package as a user gets it: `npm pack`, then installed from the tarball alone into a
-// folder outside the repository, with npm offline, an empty cache and an unreachable registry, so
-// that nothing but the tarball can be used. It must render an example and print its version.
+// The npm package `switchyard-cli` as a user gets it: `npm pack`, then `npm install --offline` of
+// the tarball alone into an empty temporary folder outside the repository, with an empty cache and
+// an unreachable registry, so that nothing but the tarball can be used. The installed `switchyard`
+// must render an example and print its version. Every temporary folder is removed afterwards.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './e2e/tools.ts';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown> & { version: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown> & { name: string; version: string };
+const NAME = 'switchyard-cli';
 
 /** npm with no user or global config, a fresh cache, and a registry that cannot answer. */
 function npm(args: string[], cwd: string, home: string): SpawnSyncReturns<string> {
@@ -33,6 +35,7 @@ function npm(args: string[], cwd: string, home: string): SpawnSyncReturns<string
 }
 
 let home: string;
+let out: string;
 let tarball: string;
 let files: string[];
 let project: string;
@@ -41,7 +44,7 @@ beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'switchyard-npm-home-'));
   writeFileSync(join(home, 'npmrc'), '');
   writeFileSync(join(home, 'global-npmrc'), '');
-  const out = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
+  out = mkdtempSync(join(tmpdir(), 'switchyard-pack-'));
   // --ignore-scripts: npm test has just built dist/; prepack would rebuild it under the running tests.
   const packed = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', out], ROOT, home);
   expect(packed.status, packed.stderr).toBe(0);
@@ -51,12 +54,23 @@ beforeAll(() => {
 
   project = mkdtempSync(join(tmpdir(), 'switchyard-user-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true }));
-  const installed = npm(['install', tarball], project, home);
+  expect(readdirSync(project)).toEqual(['package.json']);
+  const installed = npm(['install', '--offline', tarball], project, home);
   expect(installed.status, installed.stderr).toBe(0);
 });
 
+afterAll(() => {
+  for (const dir of [home, out, project]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('npm pack', () => {
-  it('packs only what users need: the bundle, its notices, the schemas, the CRD, the function, the docs', () => {
+  it(`is the package ${NAME} (the name switchyard on the registry is another project), with the executable switchyard`, () => {
+    expect(pkg.name).toBe(NAME);
+    expect(pkg.bin).toEqual({ switchyard: 'dist/switchyard.cjs' });
+    expect(tarball.endsWith(`${NAME}-${pkg.version}.tgz`)).toBe(true);
+  });
+
+  it('packs only what users need: the bundle, its notices, the schemas, the CRD, the Argo CD plugin, the function, the docs', () => {
     const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     expect(files).toEqual(
       [
@@ -64,10 +78,20 @@ describe('npm pack', () => {
         'LICENSE',
         'README.md',
         'dist/THIRD-PARTY-NOTICES.txt',
+        'dist/schemas/results.schema.json',
         'dist/schemas/route-fragment.schema.json',
         'dist/schemas/routing-policy.schema.json',
         'dist/switchyard.cjs',
         ...docs,
+        'deploy/argocd/cmp/application.yaml',
+        'deploy/argocd/cmp/kustomization.yaml',
+        'deploy/argocd/cmp/plugin.yaml',
+        'deploy/argocd/cmp/repo-server-sidecar.yaml',
+        'deploy/argocd/exec/argocd-cm.yaml',
+        'deploy/argocd/exec/kustomization.yaml',
+        'deploy/argocd/exec/repo-server-tools.yaml',
+        'deploy/flux/flux-sync.yaml',
+        'deploy/flux/publish-rendered.sh',
         'functions/switchyard/README.md',
         'functions/switchyard/metadata.yaml',
         'manifests/pipeline-rbac.yaml',
@@ -89,11 +113,11 @@ describe('npm pack', () => {
   });
 
   it('publishes the schemas for editors and the CRD as the build made them', () => {
-    for (const name of ['route-fragment.schema.json', 'routing-policy.schema.json']) {
-      const installed = join(project, 'node_modules/switchyard/dist/schemas', name);
+    for (const name of ['route-fragment.schema.json', 'routing-policy.schema.json', 'results.schema.json']) {
+      const installed = join(project, 'node_modules/switchyard-cli/dist/schemas', name);
       expect(readFileSync(installed, 'utf8')).toBe(readFileSync(join(ROOT, 'src/schema', name), 'utf8'));
     }
-    expect(readFileSync(join(project, 'node_modules/switchyard/manifests/routefragment-crd.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'dist/manifests/routefragment-crd.yaml'), 'utf8'));
+    expect(readFileSync(join(project, 'node_modules/switchyard-cli/manifests/routefragment-crd.yaml'), 'utf8')).toBe(readFileSync(join(ROOT, 'dist/manifests/routefragment-crd.yaml'), 'utf8'));
   });
 });
 
@@ -101,8 +125,9 @@ describe('installed from the tarball alone, outside the repository', () => {
   const bin = () => join(project, 'node_modules/.bin/switchyard');
   const switchyard = (args: string[], cwd = project) => spawnSync(bin(), args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
 
-  it('installed nothing but switchyard', () => {
-    expect(readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual(['switchyard']);
+  it('installed nothing but switchyard-cli, and put switchyard in node_modules/.bin', () => {
+    expect(readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual([NAME]);
+    expect((JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies).toHaveProperty(NAME);
     expect(existsSync(bin())).toBe(true);
   });
 

@@ -30,7 +30,7 @@ export function parseNow(value: string | undefined): Date {
 /** `--output`: one of `allowed`, or the first one. */
 export function parseOutput<T extends string>(value: string | undefined, allowed: readonly T[]): T {
   if (value === undefined) return allowed[0]!;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--output ${value} is not a known format; use ${allowed.join(' or ')}.`);
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--output ${value} is not a known format; use ${allowed.length > 2 ? `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}` : allowed.join(' or ')}.`);
   return value as T;
 }
 

@@ -1,7 +1,10 @@
 // `switchyard check PATH...`: renders like `render` and writes nothing, then looks deeper than
 // identical-JSON comparison (src/merge/analyze.ts): shadowed routes, a catch-all that is not last,
 // missing subsets, subsets that select no workload, and object size. Results go to stderr; with
-// --output markdown, stdout gets the diagnostics and the routing table for a CI step summary.
+// --output markdown, stdout gets the diagnostics and the routing table for a CI step summary; with
+// json, the results document (output-json.ts); with sarif, a SARIF log (sarif.ts). --rendered
+// OUTPUT also proves that OUTPUT holds every route of the fragments (check-rendered.ts).
+import { statSync } from 'node:fs';
 import { analyzeRouting } from '../merge/analyze.ts';
 import type { Result } from '../model/result.ts';
 import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
@@ -9,10 +12,17 @@ import { CHECK_HELP } from './help.ts';
 import { exitCodeFor, UsageError } from './io.ts';
 import { escapeText, resultsMarkdown, routesMarkdown } from './markdown.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
+import { checkRendered, expectedJson, readRenderedOutput, type RenderedCheck } from './check-rendered.ts';
+import { jsonDocument, routesJson } from './output-json.ts';
+import { sarifText } from './sarif.ts';
+
+const isFile = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 
 export interface CheckOptions extends RenderInputs {
-  output: 'text' | 'markdown';
+  output: 'text' | 'markdown' | 'json' | 'sarif';
   quiet: boolean;
+  /** A file or folder of rendered manifests (or - for stdin) that must hold every fragment's route. */
+  rendered?: string;
 }
 
 const OPTIONS = {
@@ -20,6 +30,7 @@ const OPTIONS = {
   now: { type: 'string' },
   output: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
+  rendered: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,8 +42,9 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions | undefine
     paths: positionals,
     ...(values.policy !== undefined ? { policy: values.policy } : {}),
     now: parseNow(values.now),
-    output: parseOutput(values.output, ['text', 'markdown'] as const),
+    output: parseOutput(values.output, ['text', 'markdown', 'json', 'sarif'] as const),
     quiet: values.quiet === true,
+    ...(values.rendered !== undefined ? { rendered: values.rendered } : {}),
   };
 }
 
@@ -42,6 +54,16 @@ export function check(options: CheckOptions): CommandRun {
   const rendered = renderForAnalysis(options);
   const diagnostics = rendered.ok ? analyzeRouting({ objects: rendered.objects, fragments: rendered.origins }) : [];
   const results: Result[] = [...rendered.results, ...diagnostics];
+  let proof: RenderedCheck | undefined;
+  if (options.rendered !== undefined && rendered.ok) {
+    const output = readRenderedOutput(options.rendered);
+    const name = options.rendered === '-' ? 'standard input' : options.rendered;
+    results.push(...output.results);
+    if (output.results.length === 0) {
+      proof = checkRendered(rendered, name, output);
+      results.push(...proof.results);
+    }
+  }
   const errors = results.filter((r) => r.severity === 'error').length;
   const warnings = results.filter((r) => r.severity === 'warning').length;
 
@@ -65,6 +87,17 @@ export function check(options: CheckOptions): CommandRun {
     if (rendered.ok) parts.push(routesMarkdown(rendered.objects, rendered.origins));
     parts.push(`<sub>${escapeText(summary)}</sub>`, '');
     stdout = parts.join('\n');
+  } else if (options.output === 'json') {
+    stdout = jsonDocument('check', results, {
+      summary,
+      virtualServices: rendered.ok ? routesJson(rendered.objects, rendered.origins) : [],
+      ...(options.rendered !== undefined
+        ? { rendered: { output: options.rendered, checked: proof !== undefined, expected: (proof?.expected ?? []).map(expectedJson), missingRoutes: (proof?.missingRoutes ?? []).map(expectedJson), missingSubsets: (proof?.missingSubsets ?? []).map(expectedJson) } }
+        : {}),
+    });
+  } else if (options.output === 'sarif') {
+    // A result that names no file still needs a place for code scanning: the policy file, or the first file PATH.
+    stdout = sarifText(results, options.policy ?? options.paths.find((p) => p !== '-' && isFile(p)));
   }
   return { stdout, results, exitCode: exitCodeFor(results) };
 }

@@ -11,6 +11,7 @@ import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRu
 import { EXPLAIN_HELP } from './help.ts';
 import { exitCodeFor, UsageError } from './io.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
+import { fragmentRef, jsonDocument } from './output-json.ts';
 
 export interface ExplainOptions extends RenderInputs {
   request: HttpRequest;
@@ -80,7 +81,7 @@ interface Answer {
 export function explain(options: ExplainOptions): CommandRun {
   const rendered = renderForAnalysis(options);
   const results = rendered.results.filter((r) => r.severity !== 'info');
-  if (!rendered.ok) return { stdout: '', results, exitCode: exitCodeFor(results) };
+  if (!rendered.ok) return { stdout: options.output === 'json' ? jsonDocument('explain', results, toJson(options.request, [])) : '', results, exitCode: exitCodeFor(results) };
 
   const answers: Answer[] = rendered.objects
     .filter((o) => o.object.kind === 'VirtualService')
@@ -104,7 +105,7 @@ export function explain(options: ExplainOptions): CommandRun {
     })
     .filter((a) => (options.service === undefined || a.virtualService.name === options.service) && (options.namespace === undefined || a.virtualService.namespace === options.namespace));
 
-  const stdout = options.output === 'json' ? `${JSON.stringify(toJson(options.request, answers), null, 2)}\n` : toText(options.request, answers);
+  const stdout = options.output === 'json' ? jsonDocument('explain', results, toJson(options.request, answers)) : toText(options.request, answers);
   return { stdout, results, exitCode: exitCodeFor(results) };
 }
 
@@ -206,9 +207,7 @@ function toText(request: HttpRequest, answers: readonly Answer[]): string {
 
 // --- json -------------------------------------------------------------------------------------
 
-function toJson(request: HttpRequest, answers: readonly Answer[]): unknown {
-  const fragmentRef = (f: Sourced<RouteFragment> | undefined) =>
-    f ? { name: f.object.metadata.name, ...(f.object.metadata.namespace ? { namespace: f.object.metadata.namespace } : {}), ...(f.source.path ? { file: f.source.path } : {}) } : null;
+function toJson(request: HttpRequest, answers: readonly Answer[]): Record<string, unknown> {
   return {
     request: { host: request.authority, path: request.path ?? '/', headers: request.headers },
     answers: answers

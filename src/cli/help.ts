@@ -9,7 +9,8 @@ Usage:
   switchyard fragment --service S --branch B [--environment E] [--out DIR]   (a build's fragment)
   switchyard prune DIR [--keep-previous N] [--branches-from FILE|-] [--dry-run]
   switchyard explain PATH... --host H [-H 'name: value']... [--path /p]
-  switchyard check [--output markdown] PATH...
+  switchyard check [--output markdown|json|sarif] [--rendered OUTPUT] PATH...
+  switchyard diff --base PATH... [--output markdown|json] PATH...   (which requests change answer)
   switchyard apply --owner deployment/NAME FILE|-    (cluster mode: a fragment owned by its Deployment)
   switchyard reconcile --policy FILE [-n NS | -A] [--watch]   (cluster mode: fragments -> routes)
 
@@ -21,6 +22,7 @@ Commands:
   prune              delete fragment files that are expired, superseded or of deleted branches
   explain            say which route answers a request, which subsets get what share, and why
   check              validate without writing: shadowed routes, missing subsets, size
+  diff               which requests change answer between two sets of fragments, for review
   apply              create or update RouteFragments in the cluster, owned by a Deployment
   reconcile          merge the cluster's RouteFragments and write the routes that changed
 
@@ -33,7 +35,7 @@ Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error.
 Colour on a terminal; NO_COLOR=1 turns it off.
 Docs: README.md and docs/ in the package.`;
 
-export const RENDER_HELP = `Usage: switchyard render [--policy FILE] [--now TIME] [--output yaml|markdown] [--quiet] PATH...
+export const RENDER_HELP = `Usage: switchyard render [--policy FILE] [--now TIME] [--output yaml|markdown|json] [--quiet] PATH...
 
 Reads RouteFragments, a RoutingPolicy and any other objects from files, folders (every
 *.yaml and *.yml below them, sorted) and - (standard input), merges the fragments into one
@@ -45,7 +47,9 @@ Options:
   --policy FILE   the RoutingPolicy (default: the one RoutingPolicy among the inputs)
   --now TIME      judge expiry at this RFC 3339 instant instead of the current time
   -o, --output F  yaml (default), or markdown: a table of the routes (host, header, subset,
-                  share, fragment) instead of the objects, for a CI step summary
+                  share, fragment) instead of the objects, for a CI step summary; or json:
+                  the results document (docs/reference.md#machine-readable-results) with
+                  the objects and the routes
   -q, --quiet     print errors and warnings only, not the info results
   -h, --help      show this help
 
@@ -181,7 +185,7 @@ Examples:
 
 Exit status: 0 written, 1 an error (nothing written), 2 usage.`;
 
-export const PRUNE_HELP = `Usage: switchyard prune [--dry-run] [--keep-previous N] [--branches-from FILE|-] [--now TIME] DIR...
+export const PRUNE_HELP = `Usage: switchyard prune [--dry-run] [--keep-previous N] [--branches-from FILE|-] [--now TIME] [--output text|json] DIR...
 
 Deletes the fragment files that are no longer needed, and prints each one and why. It only
 deletes a file that it parsed as RouteFragments and nothing else; a file it cannot parse, or
@@ -199,6 +203,7 @@ Options:
   --dry-run              print what would be deleted, and delete nothing
   --now TIME             judge expiry at this RFC 3339 instant instead of the current time
   -q, --quiet            print errors and warnings only, not the summary
+  -o, --output F         text (default) or json: the results document, with each file deleted
   -h, --help             show this help
 
 Examples:
@@ -223,7 +228,7 @@ Options:
   -n, --namespace NS     only VirtualServices of this namespace
   --policy FILE          the RoutingPolicy (default: the one among the inputs)
   --now TIME             judge expiry at this RFC 3339 instant instead of the current time
-  -o, --output F         text (default) or json
+  -o, --output F         text (default) or json (the results document, with the answers)
   -h, --help             show this help
 
 Example:
@@ -231,7 +236,7 @@ Example:
 
 Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage.`;
 
-export const CHECK_HELP = `Usage: switchyard check [--policy FILE] [--now TIME] [--output text|markdown] [--quiet] PATH...
+export const CHECK_HELP = `Usage: switchyard check [--policy FILE] [--now TIME] [--output text|markdown|json|sarif] [--rendered OUTPUT] [--quiet] PATH...
 
 Validates without writing anything: renders the inputs as render does, reports every problem
 render would, and then looks deeper at every VirtualService and DestinationRule of the result:
@@ -245,15 +250,51 @@ render would, and then looks deeper at every VirtualService and DestinationRule 
     client-side kubectl apply                                          (warning, error past 1.5 MiB)
 Inputs without RouteFragments or a RoutingPolicy are checked as they are.
 
+With --rendered OUTPUT (a file or folder of rendered manifests, or - for stdin), check also
+proves that OUTPUT holds the route of every live fragment of PATH..., matched by the route's
+name (branch:<fragment>, environment:<env>, default:<env>) and subset, and each subset in a
+DestinationRule: an error names each fragment whose route is missing. Use it after kustomize
+build, kpt fn render or any step that should have run Switchyard: without the plugin they exit
+0 with the routes silently missing.
+
 Options:
   --policy FILE          the RoutingPolicy (default: the one among the inputs)
   --now TIME             judge expiry at this RFC 3339 instant instead of the current time
   -o, --output F         text (default: results on stderr only), or markdown: the results and a
-                         table of the routes on stdout, for a CI step summary
+                         table of the routes on stdout, for a CI step summary; json: the results
+                         document; sarif: a SARIF 2.1.0 log for code scanning (errors and
+                         warnings on their file and line; run from the repository's root)
+  --rendered OUTPUT      prove that OUTPUT holds every live fragment's route (see above)
   -q, --quiet            print errors and warnings only
   -h, --help             show this help
 
 Example:
   switchyard check --output markdown policy.yaml fragments/ deploy/ >> "$GITHUB_STEP_SUMMARY"
+  kustomize build --enable-alpha-plugins --enable-exec . > out.yaml && switchyard check --rendered out.yaml policy.yaml fragments/
+  switchyard check --output sarif policy.yaml fragments/ > switchyard.sarif
 
 Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;
+
+export const DIFF_HELP = `Usage: switchyard diff --base PATH [--base PATH]... [--policy FILE] [--now TIME] [--output text|markdown|json] PATH...
+
+Says which requests change answer between two sets of fragments: the base (--base: the fragments
+before the change, such as a checkout of the target branch) and PATH... (after it). Both are
+rendered as render does. The requests compared are every host a VirtualService of either side
+serves (each environment host; a service's own name), alone and with each header value a route
+matches (each branch value), so each branch is tried with its environment's hosts and without.
+Each change shows the host, the headers, the route and shares before → after, and the fragments
+responsible. Regex branch values are not tried (no request is made up to match a pattern).
+
+Options:
+  --base PATH            a file or folder of the base (repeat for several)
+  --policy FILE          the RoutingPolicy for both sides (default: the one among each side's inputs)
+  --now TIME             judge expiry at this RFC 3339 instant instead of the current time
+  -o, --output F         text (default: one line per request), markdown (a table for a pull-request
+                         comment, one row per host and change), or json (the results document)
+  -h, --help             show this help
+
+Example:
+  git worktree add /tmp/base origin/main
+  switchyard diff --output markdown --base /tmp/base/policy.yaml --base /tmp/base/fragments policy.yaml fragments/
+
+Exit status: 0 compared (whether or not anything changed), 1 a side did not render, 2 usage.`;

@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { runApply } from './apply.ts';
 import { runCheck } from './check.ts';
+import { runDiff } from './diff.ts';
 import { runExplain } from './explain.ts';
 import { runFn } from './fn.ts';
 import { runFragment } from './fragment.ts';
@@ -15,6 +16,7 @@ import { parseFlags, parseNow } from './args.ts';
 import { runRender } from './render.ts';
 import { parseRenderOutput, runRenderSummary } from './render-summary.ts';
 import { VERSION } from './version.ts';
+import { renderJson } from './output-json.ts';
 
 const NOW_OPTION = { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -50,8 +52,9 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       const { values, positionals } = parseFlags(rest, { ...NOW_OPTION, policy: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, output: { type: 'string', short: 'o' } });
       if (values.help) return help(RENDER_HELP);
       if (positionals.length === 0) throw new UsageError('render needs at least one PATH (a file, a folder, or - for stdin).');
-      if (parseRenderOutput(values.output) === 'markdown') {
-        return runRenderSummary({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: parseNow(values.now), quiet: values.quiet === true });
+      const format = parseRenderOutput(values.output);
+      if (format !== 'yaml') {
+        return runRenderSummary({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: parseNow(values.now), quiet: values.quiet === true }, format === 'json' ? renderJson : undefined);
       }
       return runRender({ paths: positionals, ...(values.policy !== undefined ? { policy: values.policy } : {}), now: parseNow(values.now), quiet: values.quiet === true });
     }
@@ -73,8 +76,10 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runExplain(rest);
     case 'check':
       return runCheck(rest);
+    case 'diff':
+      return runDiff(rest);
     default:
-      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, fn, kustomize-plugin, apply and reconcile.`);
+      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, diff, fn, kustomize-plugin, apply and reconcile.`);
   }
 }
 

@@ -10,7 +10,8 @@ import { planPrune, type PruneDecision } from '../merge/prune.ts';
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
-import { finishCommand, parseFlags, parseInteger, parseNow, QUIET, type CommandRun } from './args.ts';
+import { finishCommand, parseFlags, parseInteger, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
+import { jsonDocument } from './output-json.ts';
 import { PRUNE_HELP } from './help.ts';
 import { displayPath, exitCodeFor, InputError, listYamlFiles, readStdin, readTextFile, UsageError } from './io.ts';
 
@@ -20,6 +21,7 @@ const OPTIONS = {
   'branches-from': { type: 'string' },
   now: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -31,6 +33,7 @@ export interface PruneCommandOptions {
   branchesFrom?: string;
   now: Date;
   quiet: boolean;
+  output?: 'text' | 'json';
 }
 
 export function parsePruneArgs(args: readonly string[]): PruneCommandOptions | undefined {
@@ -45,6 +48,7 @@ export function parsePruneArgs(args: readonly string[]): PruneCommandOptions | u
     ...(values['branches-from'] !== undefined ? { branchesFrom: values['branches-from'] } : {}),
     now: parseNow(values.now),
     quiet: values.quiet === true,
+    output: parseOutput(values.output, ['text', 'json'] as const),
   };
 }
 
@@ -113,6 +117,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
   const because = (d: PruneDecision) => `${d.reason}${d.reason.includes('list of branches') ? ` (${listFile})` : ''}`;
 
   const lines: string[] = [];
+  const done: { file: string; action: 'deleted' | 'would-delete'; fragments: { name: string; namespace?: string; reason: string }[] }[] = [];
   let pruned = 0;
   let fragmentFiles = 0;
   for (const entry of files) {
@@ -128,7 +133,11 @@ export function prune(options: PruneCommandOptions): CommandRun {
       continue;
     }
     const why = decisions.map((d) => describe(d!)).join('; ');
-    if (options.dryRun) lines.push(`would delete ${entry.path}: ${why}.`);
+    const entryJson = { file: entry.path, fragments: decisions.map((d) => ({ name: d!.fragment.object.metadata.name, ...(d!.fragment.object.metadata.namespace ? { namespace: d!.fragment.object.metadata.namespace } : {}), reason: because(d!) })) };
+    if (options.dryRun) {
+      lines.push(`would delete ${entry.path}: ${why}.`);
+      done.push({ ...entryJson, action: 'would-delete' });
+    }
     else {
       try {
         unlinkSync(entry.file);
@@ -137,11 +146,15 @@ export function prune(options: PruneCommandOptions): CommandRun {
         continue;
       }
       lines.push(`deleted ${entry.path}: ${why}.`);
+      done.push({ ...entryJson, action: 'deleted' });
     }
     pruned++;
   }
   const summary = `${options.dryRun ? 'would prune' : 'pruned'} ${pruned} of ${fragmentFiles} fragment file${fragmentFiles === 1 ? '' : 's'}${options.dryRun ? ' (dry run: nothing was deleted)' : ''}.`;
   results.push({ severity: 'info', message: summary });
+  if (options.output === 'json') {
+    return { stdout: jsonDocument('prune', results, { summary, dryRun: options.dryRun, fragmentFiles, files: done }), results, exitCode: exitCodeFor(results) };
+  }
   return { stdout: lines.length > 0 ? `${lines.join('\n')}\n` : '', results, exitCode: exitCodeFor(results) };
 }
 

@@ -5,7 +5,7 @@ import { exitCodeFor, printResults } from './io.ts';
 import { resultsMarkdown, routesMarkdown } from './markdown.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 
-export const RENDER_OUTPUTS = ['yaml', 'markdown'] as const;
+export const RENDER_OUTPUTS = ['yaml', 'markdown', 'json'] as const;
 export const parseRenderOutput = (value: string | undefined): (typeof RENDER_OUTPUTS)[number] => parseOutput(value, RENDER_OUTPUTS);
 
 export function renderSummary(options: RenderInputs): CommandRun {
@@ -20,8 +20,8 @@ export function renderSummary(options: RenderInputs): CommandRun {
   return { stdout: parts.join('\n'), results, exitCode: exitCodeFor(results) };
 }
 
-export function runRenderSummary(options: RenderInputs & { quiet: boolean }): number {
-  const run = renderSummary(options);
+export function runRenderSummary(options: RenderInputs & { quiet: boolean }, summarize: (options: RenderInputs) => CommandRun = renderSummary): number {
+  const run = summarize(options);
   process.stdout.write(run.stdout);
   printResults(run.results, options.quiet ? ['error', 'warning'] : ['error', 'warning', 'info']);
   return run.exitCode;

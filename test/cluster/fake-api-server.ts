@@ -368,6 +368,7 @@ export class FakeApiServer {
     if (this.gcTimer || this.stopped || this.gcPaused) return;
     this.gcTimer = setTimeout(() => {
       this.gcTimer = undefined;
+      if (this.gcPaused) return; // paused after this pass was scheduled: collectGarbage() runs it
       this.collectGarbage();
     }, this.options.gcDelayMs ?? 5);
   }

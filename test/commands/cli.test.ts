@@ -7,16 +7,24 @@ const switchyard = (args: string[], input?: string) => run('node', [BUNDLE, ...a
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('pipeline commands', () => {
-  it.each([['fragment'], ['prune'], ['explain'], ['check']])('%s --help prints usage and exits 0', (command) => {
+  it.each([['fragment'], ['prune'], ['explain'], ['check'], ['diff']])('%s --help prints usage and exits 0', (command) => {
     const result = switchyard([command, '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: switchyard ${command} `));
     expect(result.stderr).toBe('');
   });
 
+  it('render --output json prints one results document with the objects render prints', () => {
+    const result = switchyard(['render', '--output', 'json', 'examples/render']);
+    expect(result.status, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as { schema: string; command: string; objects: { kind: string }[] };
+    expect([doc.schema, doc.command]).toEqual(['switchyard.dev/results/v1', 'render']);
+    expect(doc.objects.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'VirtualService']);
+  });
+
   it('the main help lists them', () => {
     const help = switchyard(['--help']).stdout;
-    for (const command of ['fragment', 'prune', 'explain', 'check']) expect(help).toMatch(new RegExp(`\\n  ${command} +\\S`));
+    for (const command of ['fragment', 'prune', 'explain', 'check', 'diff']) expect(help).toMatch(new RegExp(`\\n  ${command} +\\S`));
   });
 
   it.each([
@@ -25,8 +33,10 @@ describe('pipeline commands', () => {
     [['prune'], 'prune needs the folder of fragment files'],
     [['explain', 'examples/render'], 'explain needs --host HOST'],
     [['check'], 'check needs at least one PATH'],
-    [['check', '--output', 'html', 'examples/render'], '--output html is not a known format; use text or markdown.'],
-    [['render', '--output', 'json', 'examples/render'], '--output json is not a known format; use yaml or markdown.'],
+    [['check', '--output', 'html', 'examples/render'], '--output html is not a known format; use text, markdown, json or sarif.'],
+    [['render', '--output', 'html', 'examples/render'], '--output html is not a known format; use yaml, markdown or json.'],
+    [['diff', 'examples/render'], 'diff needs --base PATH'],
+    [['prune', '--output', 'sarif', 'fragments'], '--output sarif is not a known format; use text or json.'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const result = switchyard(args);
     expect(result.status).toBe(2);

@@ -1,0 +1,150 @@
+// `switchyard check --rendered OUTPUT PATH...`: proves that OUTPUT (what a pipeline's kustomize
+// build, kpt render or Argo CD plugin produced) holds every route the fragments of PATH... make.
+// `kubectl kustomize` without the plugin and `kustomize build` without --enable-exec exit 0 with
+// the routes silently missing; this is the step that fails then, naming each missing fragment.
+//
+// What is expected comes from rendering PATH... here, with the same processor: every route whose
+// name says which fragment made it (`branch:<fragment>`, `environment:<env>`, `default:<env>`),
+// with each subset it sends traffic to, and each of those subsets in a DestinationRule. OUTPUT
+// passes when some VirtualService of the fragment's namespace has a route of that name sending to
+// that subset, and some DestinationRule of the namespace defines the subset: routes are matched by
+// name and subset, never by counting objects, so one VirtualService per service and several (one
+// per gateway environment) both pass.
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
+import { destinationsOf, type RouteLike } from '../merge/evaluate.ts';
+import { describeSubject } from '../merge/messages.ts';
+import { API_VERSION, FRAGMENT_KIND, type KubeObject, type RouteFragment, type Sourced } from '../model/kinds.ts';
+import type { Result } from '../model/result.ts';
+import { isFragment, isLocalConfig } from '../krm/process.ts';
+import { fragmentRef } from './output-json.ts';
+import { readInputs } from './render.ts';
+import type { Rendered } from './rendered.ts';
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+export interface ExpectedRoute {
+  namespace?: string;
+  route: string;
+  subset: string;
+  fragment?: Sourced<RouteFragment>;
+}
+
+export interface RenderedCheck {
+  expected: ExpectedRoute[];
+  missingRoutes: ExpectedRoute[];
+  missingSubsets: ExpectedRoute[];
+  results: Result[];
+}
+
+const metaOf = (o: KubeObject): { name: string; namespace?: string; labels: Json } => {
+  const meta = isRecord(o.metadata) ? o.metadata : {};
+  return { name: String(meta.name ?? ''), ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}), labels: isRecord(meta.labels) ? meta.labels : {} };
+};
+const httpOf = (o: KubeObject): RouteLike[] => {
+  const spec = isRecord(o.spec) ? o.spec : {};
+  return Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [];
+};
+const FRAGMENT_ROUTE = /^(?:branch|environment|default):/;
+
+/** The fragment that a route name and subset come from, among the render's input fragments. */
+function fragmentFor(fragments: readonly Sourced<RouteFragment>[], namespace: string | undefined, route: string, subset: string): Sourced<RouteFragment> | undefined {
+  const inNamespace = fragments.filter((f) => f.object.metadata.namespace === namespace);
+  const branch = /^branch:(.+)$/.exec(route);
+  if (branch) return inNamespace.find((f) => f.object.metadata.name === branch[1]);
+  const environment = /^(?:environment|default):(.+)$/.exec(route)?.[1];
+  return inNamespace
+    .filter((f) => f.object.spec.release?.environment === environment && f.object.spec.subset.name === subset)
+    .sort((a, b) => b.object.spec.release!.revision - a.object.spec.release!.revision)[0];
+}
+
+/** The routes Switchyard's own render of the fragments makes, one entry per (namespace, route, subset). */
+export function expectedRoutes(rendered: Rendered): ExpectedRoute[] {
+  const seen = new Set<string>();
+  const expected: ExpectedRoute[] = [];
+  for (const { object } of rendered.objects) {
+    if (object.kind !== 'VirtualService') continue;
+    const { namespace, labels } = metaOf(object);
+    if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) continue;
+    for (const route of httpOf(object)) {
+      if (typeof route.name !== 'string' || !FRAGMENT_ROUTE.test(route.name)) continue;
+      for (const d of destinationsOf(route)) {
+        if (d.subset === undefined || d.share <= 0) continue;
+        const key = `${namespace ?? ''}\u0000${route.name}\u0000${d.subset}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const fragment = fragmentFor(rendered.fragments, namespace, route.name, d.subset);
+        expected.push({ ...(namespace !== undefined ? { namespace } : {}), route: route.name, subset: d.subset, ...(fragment ? { fragment } : {}) });
+      }
+    }
+  }
+  return expected;
+}
+
+/**
+ * OUTPUT (a file, a folder, or - for standard input): the objects that reach the cluster (local
+ * config does not), and how many RouteFragments it holds, which says that no merge ran.
+ */
+export function readRenderedOutput(path: string): { objects: KubeObject[]; fragments: number; results: Result[] } {
+  const { items, results } = readInputs([path]);
+  const objects = items.filter((i) => !isLocalConfig(i)).flatMap((i) => {
+    const read = i.read();
+    return 'object' in read && isRecord(read.object) ? [read.object as KubeObject] : [];
+  });
+  return { objects, fragments: items.filter(isFragment).length, results };
+}
+
+const describe = (e: ExpectedRoute): string =>
+  e.fragment
+    ? describeSubject({ ref: { apiVersion: API_VERSION, kind: FRAGMENT_KIND, name: e.fragment.object.metadata.name, ...(e.namespace ? { namespace: e.namespace } : {}) }, source: e.fragment.source })
+    : `the route ${e.route}${e.namespace ? ` in namespace ${e.namespace}` : ''}`;
+
+function missingResult(e: ExpectedRoute, message: string): Result {
+  const f = e.fragment;
+  return {
+    severity: 'error',
+    message: `${describe(e)}: ${message}`,
+    ...(f ? { resourceRef: { apiVersion: API_VERSION, kind: FRAGMENT_KIND, name: f.object.metadata.name, ...(e.namespace ? { namespace: e.namespace } : {}) } } : {}),
+    ...(f?.source.path ? { file: { path: f.source.path, ...(f.source.index !== undefined ? { index: f.source.index } : {}) } } : {}),
+  };
+}
+
+/** Compares OUTPUT with what the fragments make. */
+export function checkRendered(rendered: Rendered, outputName: string, output: { objects: readonly KubeObject[]; fragments: number }): RenderedCheck {
+  const expected = expectedRoutes(rendered);
+  const routes = new Set<string>();
+  const subsets = new Set<string>();
+  for (const o of output.objects) {
+    const { namespace } = metaOf(o);
+    if (o.kind === 'VirtualService') {
+      for (const route of httpOf(o)) {
+        if (typeof route.name !== 'string') continue;
+        for (const d of destinationsOf(route)) if (d.subset !== undefined) routes.add(`${namespace ?? ''}\u0000${route.name}\u0000${d.subset}`);
+      }
+    } else if (o.kind === 'DestinationRule') {
+      const spec = isRecord(o.spec) ? o.spec : {};
+      for (const s of Array.isArray(spec.subsets) ? spec.subsets : []) if (isRecord(s) && typeof s.name === 'string') subsets.add(`${namespace ?? ''}\u0000${s.name}`);
+    }
+  }
+  const virtualServices = output.objects.filter((o) => o.kind === 'VirtualService').length;
+  const RUN_IT = 'run kustomize build with --enable-alpha-plugins --enable-exec, kpt fn render with --allow-exec, kubectl kustomize with the exec plugin, or switchyard render';
+  const why =
+    virtualServices > 0
+      ? `${outputName} has ${virtualServices} VirtualService${virtualServices === 1 ? '' : 's'} but not these routes: render it again from these fragments, or find the step that dropped or changed them`
+      : `${outputName} holds no VirtualService${output.fragments > 0 ? ` and ${output.fragments} RouteFragment${output.fragments === 1 ? '' : 's'}` : ''}, so Switchyard never ran: ${RUN_IT}`;
+  const missingRoutes = expected.filter((e) => !routes.has(`${e.namespace ?? ''}\u0000${e.route}\u0000${e.subset}`));
+  const missingSubsets = expected.filter((e) => !missingRoutes.includes(e) && !subsets.has(`${e.namespace ?? ''}\u0000${e.subset}`));
+  const results: Result[] = [
+    ...missingRoutes.map((e) => missingResult(e, `its route ${e.route} to subset ${e.subset} is not in ${outputName}: no VirtualService${e.namespace ? ` of namespace ${e.namespace}` : ''} there has it.`)),
+    ...missingSubsets.map((e) => missingResult(e, `subset ${e.subset}, which its route ${e.route} sends traffic to, is in no DestinationRule${e.namespace ? ` of namespace ${e.namespace}` : ''} of ${outputName}, so Istio would answer 503; render ${outputName} again from these fragments.`)),
+  ];
+  const live = new Set(expected.flatMap((e) => (e.fragment ? [e.fragment] : []))).size;
+  const missing = new Set([...missingRoutes, ...missingSubsets].map((e) => e.fragment ?? e)).size;
+  if (missingRoutes.length > 0) results.push({ severity: 'error', message: `${missing} of ${live} live fragments have no route in ${outputName}: ${why}.` });
+  else if (results.length === 0) {
+    results.push({ severity: 'info', message: `${outputName} holds the routes of all ${live} live fragment${live === 1 ? '' : 's'} (${expected.length} route and subset pair${expected.length === 1 ? '' : 's'}) and their subsets.` });
+  }
+  return { expected, missingRoutes, missingSubsets, results };
+}
+
+export const expectedJson = (e: ExpectedRoute): Json => ({ ...(e.namespace ? { namespace: e.namespace } : {}), route: e.route, subset: e.subset, fragment: fragmentRef(e.fragment) });
