@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { isFragment } from '../krm/process.ts';
 import { Item } from '../krm/item.ts';
 import { LOCAL_CONFIG } from '../krm/annotations.ts';
-import { parseStream } from '../krm/resource-list.ts';
 import { API_VERSION, FRAGMENT_KIND, type RouteFragment, type Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { qualified } from '../merge/messages.ts';
@@ -17,7 +16,7 @@ import { parseImageRef, readTag, type TagValues } from '../merge/tag-pattern.ts'
 import { checkFragmentSchema } from '../schema/validate.ts';
 import { finishCommand, parseFlags, parseInteger, parseNow, parseOutput, type CommandRun } from './args.ts';
 import { FRAGMENT_HELP } from './help.ts';
-import { displayPath, InputError, listYamlFiles, readTextFile, UsageError } from './io.ts';
+import { displayPath, InputError, listYamlFiles, readYamlFile, UsageError } from './io.ts';
 import { readPolicy } from './render.ts';
 
 const OPTIONS = {
@@ -156,7 +155,7 @@ function readExisting(folders: readonly string[]): Sourced<RouteFragment>[] {
   for (const folder of folders) {
     if (!existsSync(folder)) continue;
     for (const file of listYamlFiles(folder)) {
-      const { items } = parseStream(readTextFile(file), displayPath(file));
+      const { items } = readYamlFile(file);
       for (const item of items.filter(isFragment)) {
         const read = item.read();
         if ('object' in read && checkFragmentSchema(read.object).length === 0) fragments.push({ object: read.object as RouteFragment, source: item.source });
@@ -243,7 +242,7 @@ export function fragmentCommand(options: FragmentOptions): CommandRun {
 
 /** Why the file at the target path is not this build's fragment file (and must not be overwritten). */
 function notOurFile(path: string, fragment: RouteFragment): string | undefined {
-  const { items, results } = parseStream(readTextFile(path), displayPath(path));
+  const { items, results } = readYamlFile(path);
   if (results.length > 0) return 'exists and is not valid YAML; it is left alone: move it away, or give --name.';
   const ours = items.length === 1 && isFragment(items[0]!) && items[0]!.header.name === fragment.metadata.name && (items[0]!.header.namespace ?? undefined) === fragment.metadata.namespace;
   return ours ? undefined : 'exists and holds something other than this fragment; it is left alone: move it away, or give --name.';

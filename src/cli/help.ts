@@ -29,7 +29,8 @@ Options:
   -v, --version      show the version
 
 With no command and a ResourceList on stdin, switchyard runs as the KRM function.
-Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error.
+Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error, 70 an internal
+error (a bug: the message asks you to report it, with its trace).
 Colour on a terminal; NO_COLOR=1 turns it off.
 Docs: README.md and docs/ in the package.`;
 
@@ -53,7 +54,8 @@ Example:
   switchyard render --policy policy.yaml fragments/ deploy/ | kubectl apply -f -
   switchyard render --output markdown policy.yaml fragments/ >> "$GITHUB_STEP_SUMMARY"
 
-Exit status: 0 rendered (warnings allowed), 1 an error result (nothing printed), 2 usage.`;
+Exit status: 0 rendered (warnings allowed), 1 an error result (nothing printed), 2 usage,
+70 an internal error (a bug; please report it).`;
 
 // `switchyard fn --help` is the function's README, functions/switchyard/README.md (one text, not two):
 // scripts/build.mjs renders its Overview and Usage into this module.
@@ -101,7 +103,7 @@ Example:
   switchyard reconcile -n shop --policy policy.yaml --dry-run
 
 Exit status: 0 reconciled (warnings allowed), 1 an error result (nothing written for that
-namespace) or a cluster failure, 2 usage. Docs: docs/cluster.md.`;
+namespace) or a cluster failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
 
 export const APPLY_HELP = `Usage: switchyard apply [--owner deployment/NAME] [-n NAMESPACE] [--kubeconfig PATH] FILE|-
 
@@ -122,7 +124,7 @@ Example (a branch build's pipeline, after it deployed checkout-feature-jp12):
   switchyard reconcile -n shop --policy policy.yaml
 
 Exit status: 0 applied, 1 an invalid fragment (nothing written), a missing owner or a cluster
-failure, 2 usage. Docs: docs/cluster.md.`;
+failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
 
 export const FRAGMENT_HELP = `Usage: switchyard fragment --service NAME --branch BRANCH [--environment ENV] [options]
        switchyard fragment --service NAME --release --environment ENV --revision N [--weight W] [options]
@@ -179,7 +181,7 @@ Examples:
   switchyard fragment --image registry.example.com/checkout:staging-feature-jp12-3f2a9c1 \\
     --tag-pattern '{environment}-{branch}-{sha}' --policy policy.yaml -n shop --out fragments/
 
-Exit status: 0 written, 1 an error (nothing written), 2 usage.`;
+Exit status: 0 written, 1 an error (nothing written), 2 usage, 70 an internal error (a bug).`;
 
 export const PRUNE_HELP = `Usage: switchyard prune [--dry-run] [--keep-previous N] [--branches-from FILE|-] [--now TIME] DIR...
 
@@ -205,7 +207,7 @@ Examples:
   switchyard prune --keep-previous 1 fragments/
   git ls-remote --heads origin | sed 's|.*refs/heads/||' | switchyard prune --branches-from - fragments/
 
-Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage.`;
+Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage, 70 an internal error (a bug).`;
 
 export const EXPLAIN_HELP = `Usage: switchyard explain [--policy FILE] [--now TIME] PATH... --host HOST [-H 'name: value']... [--path /p]
 
@@ -229,7 +231,8 @@ Options:
 Example:
   switchyard explain examples/render --host staging.shop.example.com -H 'x-branch: feature-jp12'
 
-Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage.`;
+Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage, 70 an
+internal error (a bug).`;
 
 export const CHECK_HELP = `Usage: switchyard check [--policy FILE] [--now TIME] [--output text|markdown] [--quiet] PATH...
 
@@ -256,4 +259,4 @@ Options:
 Example:
   switchyard check --output markdown policy.yaml fragments/ deploy/ >> "$GITHUB_STEP_SUMMARY"
 
-Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;
+Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage, 70 an internal error (a bug).`;

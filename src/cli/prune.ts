@@ -4,7 +4,6 @@
 // parse. Which fragments may go is decided by src/merge/prune.ts.
 import { unlinkSync } from 'node:fs';
 import { isFragment } from '../krm/process.ts';
-import { parseStream } from '../krm/resource-list.ts';
 import { qualified } from '../merge/messages.ts';
 import { planPrune, type PruneDecision } from '../merge/prune.ts';
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
@@ -12,7 +11,7 @@ import type { Result } from '../model/result.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
 import { finishCommand, parseFlags, parseInteger, parseNow, QUIET, type CommandRun } from './args.ts';
 import { PRUNE_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, listYamlFiles, readStdin, readTextFile, UsageError } from './io.ts';
+import { displayPath, exitCodeFor, InputError, listYamlFiles, readInputText, readYamlFile, UsageError } from './io.ts';
 
 const OPTIONS = {
   'dry-run': { type: 'boolean' },
@@ -69,7 +68,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
   let branches: string[] | undefined;
   if (options.branchesFrom !== undefined) {
     const source = options.branchesFrom;
-    branches = parseBranchList(source === '-' ? readStdin() : readTextFile(source));
+    branches = parseBranchList(readInputText(source, '--branches-from'));
     if (branches.length === 0) {
       throw new InputError(`${source === '-' ? 'standard input' : source} lists no branch, and prune would delete every branch fragment; check the command that wrote the list (one branch per line).`);
     }
@@ -79,7 +78,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
   for (const root of options.paths) {
     for (const file of listYamlFiles(root)) {
       const path = displayPath(file);
-      const { items, results: parseResults } = parseStream(readTextFile(file), path);
+      const { items, results: parseResults } = readYamlFile(file);
       if (parseResults.length > 0) {
         results.push(...parseResults.map((r) => ({ ...r, severity: 'warning' as const, message: `${r.message.replace(/\.$/, '')}; prune leaves ${path} alone.` })));
         continue;

@@ -126,6 +126,8 @@ export function processItems(input: ProcessInput): ProcessOutput {
  */
 function markLocalConfig(item: Item, orchestrator: Orchestrator): Item {
   const read = item.read();
+  // One that cannot be read (a quarantined branch) is copied as it came: its node may not even print.
+  if ('problem' in read) return item;
   const object = 'object' in read ? (read.object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; annotations?: Record<string, unknown> } }) : undefined;
   if (orchestrator !== 'kpt' && typeof object?.apiVersion === 'string' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string') {
     const marked = structuredClone(object) as Generated;

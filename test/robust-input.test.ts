@@ -1,0 +1,85 @@
+// Input that used to crash (exit 70 with a stack trace) or be silently ignored, through the
+// executable as users and orchestrators call it. Each case ends in a documented exit code, one
+// readable line naming the culprit, and no stack trace.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE, ROOT, run } from './e2e/tools.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-robust-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const switchyard = (args: string[], input?: string) => run('node', [BUNDLE, ...args], { cwd: dir, ...(input === undefined ? {} : { input }) });
+const noStackTrace = (text: string) => expect(text).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
+const POLICY = join(ROOT, 'examples/render/policy.yaml');
+const FRAGMENTS = join(ROOT, 'examples/render/fragments');
+
+const branch = (name: string, spec: string) => `apiVersion: switchyard.dev/v1alpha1
+kind: RouteFragment
+metadata: {name: checkout-${name}, namespace: shop}
+spec:
+  service: checkout
+${spec}`;
+
+describe('--policy naming no file', () => {
+  mkdirSync(join(dir, 'folder'), { recursive: true });
+  it.each([
+    ['render', FRAGMENTS],
+    ['check', FRAGMENTS],
+    ['explain', FRAGMENTS, '--host', 'shop.example.com'],
+    ['fragment', '--service', 'checkout', '--branch', 'feature-x'],
+  ])('%s: a missing file and a folder are one-line usage errors (exit 2)', (...args) => {
+    for (const [policy, message] of [
+      ['nope.yaml', '--policy nope.yaml: no such file.'],
+      ['folder', '--policy folder is a folder; name a file.'],
+    ] as const) {
+      const result = switchyard([...args, '--policy', policy]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(message);
+      noStackTrace(result.stderr);
+    }
+  });
+});
+
+describe('the !!merge tag (kpt and kustomize write a plain << that way)', () => {
+  const files = {
+    'value.yaml': branch('merge-value', '  subset: {name: merge-value, labels: {app: checkout, version: merge-value}}\n  branch:\n    value: !!merge <<\n'),
+    'policy.yaml': branch(
+      'merge-policy',
+      '  subset:\n    name: merge-policy\n    labels: {app: checkout, version: merge-policy}\n    trafficPolicy:\n      !!merge <<: {connectionPool: {tcp: {maxConnections: 1}}}\n  branch:\n    !!merge <<: {value: merge-policy}\n',
+    ),
+    'bad-source.yaml': branch('merge-bad', '  subset:\n    name: merge-bad\n    labels: {app: checkout, version: merge-bad}\n    !!merge <<: 3\n  branch: {value: merge-bad}\n'),
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, `merge-${name}`), text);
+
+  it('render reads a merge-tagged value as the string <<, and merges a merge key', () => {
+    const result = switchyard(['render', FRAGMENTS, 'merge-value.yaml', 'merge-policy.yaml', '--policy', POLICY]);
+    noStackTrace(result.stderr);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('exact: "<<"');
+    expect(result.stdout).toMatch(/name: merge-policy\n\s+labels:[\s\S]*?maxConnections: 1/);
+    expect(result.stdout).toContain('exact: merge-policy');
+  });
+
+  it('a merge key whose source is not a map is an error naming the fragment (too broken to tell its kind), not a crash', () => {
+    const result = switchyard(['render', FRAGMENTS, 'merge-bad-source.yaml', '--policy', POLICY]);
+    noStackTrace(result.stderr);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/error: RouteFragment shop\/checkout-merge-bad \(merge-bad-source\.yaml\): cannot be read as data/);
+  });
+
+  it('the KRM function under kpt (items carrying kpt annotations) prints them back', () => {
+    const item = (text: string, path: string) =>
+      `- ${text
+        .replace('namespace: shop}', `namespace: shop, annotations: {internal.config.kubernetes.io/path: '${path}', config.kubernetes.io/path: '${path}'}}`)
+        .trimEnd()
+        .split('\n')
+        .join('\n  ')}\n`;
+    const list = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${item(files['value.yaml'], 'a.yaml')}${item(files['policy.yaml'], 'b.yaml')}functionConfig:\n  apiVersion: switchyard.dev/v1alpha1\n  kind: RoutingPolicy\n  metadata: {name: routing, annotations: {internal.config.kubernetes.io/path: 'policy.yaml'}}\n  spec:\n    environments:\n    - {name: production, hosts: [shop.example.com], default: true}\n`;
+    const result = switchyard(['fn'], list);
+    noStackTrace(result.stderr);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('!!merge <<: {connectionPool: {tcp: {maxConnections: 1}}}');
+    expect(result.stdout).toContain('config.kubernetes.io/local-config: "true"');
+  });
+});
