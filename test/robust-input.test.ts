@@ -1,11 +1,11 @@
 // Input that used to crash (exit 70 with a stack trace) or be silently ignored, through the
 // executable as users and orchestrators call it. Each case ends in a documented exit code, one
 // readable line naming the culprit, and no stack trace.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE, ROOT, run } from './e2e/tools.ts';
+import { BUNDLE, copyOf, KUSTOMIZE, requireTool, ROOT, run } from './e2e/tools.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-robust-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,5 +81,59 @@ describe('the !!merge tag (kpt and kustomize write a plain << that way)', () => 
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('!!merge <<: {connectionPool: {tcp: {maxConnections: 1}}}');
     expect(result.stdout).toContain('config.kubernetes.io/local-config: "true"');
+  });
+});
+
+describe('nothing is silently ignored', () => {
+  const typo = (name: string, spec: string) => branch(name, spec).replace('kind: RouteFragment', 'kind: RouteFragmnet');
+
+  it('an unknown kind of switchyard.dev is an error suggesting the kind (a branch build: a warning), and never reaches stdout', () => {
+    writeFileSync(join(dir, 'typo-release.yaml'), typo('v9', '  subset: {name: v9, labels: {app: checkout, version: v9}}\n  release: {environment: production, revision: 9}\n'));
+    writeFileSync(join(dir, 'typo-branch.yaml'), typo('feature-t', '  subset: {name: feature-t, labels: {app: checkout, version: feature-t}}\n  branch: {value: feature-t}\n'));
+    const release = switchyard(['render', FRAGMENTS, 'typo-release.yaml', '--policy', POLICY]);
+    expect(release.status).toBe(1);
+    expect(release.stderr).toContain('error: RouteFragmnet shop/checkout-v9 (typo-release.yaml): kind is "RouteFragmnet", which is not a kind of switchyard.dev; did you mean RouteFragment?');
+    const check = switchyard(['check', FRAGMENTS, 'typo-branch.yaml', '--policy', POLICY]);
+    expect(check.status).toBe(0);
+    expect(check.stderr).toMatch(/warning: RouteFragmnet shop\/checkout-feature-t \(typo-branch\.yaml\): kind is "RouteFragmnet".*did you mean RouteFragment\?/);
+    const render = switchyard(['render', FRAGMENTS, 'typo-branch.yaml', '--policy', POLICY]);
+    expect(render.stdout).not.toContain('RouteFragmnet');
+  });
+
+  it('a .json file in a folder is read (JSON is YAML); a kustomization in it is named', () => {
+    const folder = join(dir, 'json');
+    mkdirSync(folder, { recursive: true });
+    const fragment = { apiVersion: 'switchyard.dev/v1alpha1', kind: 'RouteFragment', metadata: { name: 'checkout-json', namespace: 'shop' }, spec: { service: 'checkout', subset: { name: 'json', labels: { app: 'checkout', version: 'json' } }, branch: { value: 'json' } } };
+    writeFileSync(join(folder, 'checkout-json.json'), JSON.stringify(fragment, null, 2));
+    writeFileSync(join(folder, 'kustomization.yaml'), 'resources: []\n');
+    const result = switchyard(['render', FRAGMENTS, 'json', '--policy', POLICY]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('exact: json');
+    expect(result.stderr).toContain('info: json/kustomization.yaml: not read, because it is a kustomization');
+  });
+
+  it('a policy with no fragment says so', () => {
+    const result = switchyard(['render', POLICY]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('warning: RoutingPolicy routing: the input holds no RouteFragment, so nothing is routed');
+  });
+});
+
+describe('under kustomize, which never shows results', () => {
+  it('the results that say a fragment was dropped reach stderr', () => {
+    requireTool(KUSTOMIZE);
+    const example = copyOf('kustomize');
+    try {
+      // The exec path of the example is relative to the example's folder in the repository.
+      const policy = join(example, 'policy.yaml');
+      writeFileSync(policy, readFileSync(policy, 'utf8').replace('../../dist/switchyard.cjs', BUNDLE));
+      writeFileSync(join(example, 'fragments', 'checkout-old.yaml'), branch('old', '  subset: {name: old, labels: {app: checkout, version: old}}\n  branch: {value: old}\n  expires: "2020-01-01T00:00:00Z"\n'));
+      const result = run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--enable-exec', example]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).not.toContain('subset: old');
+      expect(result.stderr).toContain('info: RouteFragment shop/checkout-old (fragments/checkout-old.yaml): expired at 2020-01-01T00:00:00Z');
+    } finally {
+      rmSync(example, { recursive: true, force: true });
+    }
   });
 });

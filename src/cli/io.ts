@@ -235,4 +235,12 @@ export function printResults(results: readonly Result[], severities: readonly Se
   if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * What an orchestrator that never shows results (kustomize, kubectl kustomize) must still show on
+ * stderr: errors, warnings, and the info results that say a fragment was left out (expired, its
+ * workload gone), the only results that name a RouteFragment at info severity.
+ */
+export const forStderr = (results: readonly Result[]): Result[] =>
+  results.filter((r) => r.severity !== 'info' || r.resourceRef?.kind === 'RouteFragment');
+
 export const exitCodeFor = (results: readonly Result[]): number => (results.some((r) => r.severity === 'error') ? 1 : 0);
