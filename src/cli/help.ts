@@ -192,7 +192,10 @@ that also holds other objects, is reported and left alone. Always pruned:
 With options, also:
   --keep-previous N      stable releases older than the live one and the N before it (the
                          rollback targets), per service and environment; never the live
-                         release, never a canary
+                         release, never a canary. "Live" is what render routes to: name the
+                         folders render reads (fragments/ deploy/) and a newer release whose
+                         spec.workload is gone is not live, as in render (files of other
+                         objects are read, never deleted)
   --branches-from FILE   branch fragments whose git branch is not listed in FILE (one branch
                          per line; - reads stdin), for branches that were merged or deleted.
                          An empty list is an error, not "delete every branch"

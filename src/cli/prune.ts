@@ -75,6 +75,8 @@ export function prune(options: PruneCommandOptions): CommandRun {
   }
 
   const files: FileEntry[] = [];
+  // Every object prune reads, by kind and name: spec.workload is judged as render judges it.
+  const workloads: { kind: string; name: string; namespace?: string }[] = [];
   for (const root of options.paths) {
     for (const file of listYamlFiles(root)) {
       const path = displayPath(file);
@@ -83,6 +85,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
         results.push(...parseResults.map((r) => ({ ...r, severity: 'warning' as const, message: `${r.message.replace(/\.$/, '')}; prune leaves ${path} alone.` })));
         continue;
       }
+      for (const { header: h } of items) if (h.kind && h.name) workloads.push({ kind: h.kind, name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) });
       const fragmentItems = items.filter(isFragment);
       if (fragmentItems.length === 0) continue; // not a fragment file: none of prune's business
       const entry: FileEntry = { file, path, fragments: [], others: items.filter((i) => !isFragment(i)).map((i) => `${i.header.kind ?? 'an object'} ${i.header.name ?? ''}`.trim()) };
@@ -104,7 +107,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
 
   const plan = planPrune(
     files.flatMap((f) => f.fragments),
-    { now: options.now, ...(options.keepPrevious !== undefined ? { keepPrevious: options.keepPrevious } : {}), ...(branches ? { branches } : {}) },
+    { now: options.now, workloads, ...(options.keepPrevious !== undefined ? { keepPrevious: options.keepPrevious } : {}), ...(branches ? { branches } : {}) },
   );
   for (const note of plan.notes) results.push({ severity: 'warning', message: note });
   const decided = new Map<Sourced<RouteFragment>, PruneDecision>(plan.prune.map((d) => [d.fragment, d]));
