@@ -137,3 +137,29 @@ describe('under kustomize, which never shows results', () => {
     }
   });
 });
+
+describe('comment banners (0.1 took exponential time on them) through every command', () => {
+  it('each command reads a bannered file in bounded time, without a stack trace', () => {
+    const folder = join(dir, 'banners');
+    mkdirSync(folder, { recursive: true });
+    const banner = `${'#'.repeat(60)}\n`.repeat(3);
+    writeFileSync(join(folder, 'checkout-b.yaml'), `${banner}${branch('banner', '  subset: {name: banner, labels: {app: checkout, version: banner}}\n  branch: {value: banner}\n')}`);
+    writeFileSync(join(folder, 'checkout-v1.yaml'), `${banner}${branch('v1', '  subset: {name: v1, labels: {app: checkout, version: v1}}\n  release: {environment: production, revision: 1}\n')}`);
+    writeFileSync(join(dir, 'banner-policy.yaml'), `${banner}${readFileSync(POLICY, 'utf8')}`);
+    const commands: string[][] = [
+      ['render', 'banners', '--policy', 'banner-policy.yaml'],
+      ['check', 'banners', '--policy', 'banner-policy.yaml'],
+      ['explain', 'banners', '--policy', 'banner-policy.yaml', '--host', 'shop.example.com', '-H', 'x-branch: banner'],
+      ['prune', '--dry-run', '--keep-previous', '0', 'banners'],
+      ['fragment', '-n', 'shop', '--service', 'checkout', '--branch', 'other', '--existing', 'banners', '--policy', 'banner-policy.yaml'],
+    ];
+    for (const args of commands) {
+      const result = run('node', [BUNDLE, ...args], { cwd: dir, timeout: 20_000 });
+      noStackTrace(result.stderr);
+      expect(result.status, `${args[0]}: ${result.stderr}`).toBe(0);
+    }
+    const plugin = run('node', [BUNDLE, 'kustomize-plugin', 'banner-policy.yaml'], { cwd: dir, input: readFileSync(join(folder, 'checkout-v1.yaml'), 'utf8') });
+    expect(plugin.status, plugin.stderr).toBe(0);
+    expect(plugin.stdout).toContain('subset: v1');
+  });
+});
