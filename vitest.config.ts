@@ -9,6 +9,8 @@ export default defineConfig({
   define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
+    // One temporary folder for the whole run, removed at its end (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
     // End-to-end tests start kpt and kustomize; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,

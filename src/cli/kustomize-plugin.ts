@@ -7,12 +7,12 @@ import { parseStream, stringifyStream } from '../krm/resource-list.ts';
 import { YamlBudget } from '../krm/yaml.ts';
 import type { Result } from '../model/result.ts';
 import { readFragmentFolders } from './fragment-folders.ts';
-import { displayPath, exitCodeFor, printResults, readTextFile } from './io.ts';
+import { displayPath, exitCodeFor, forStderr, printResults, readYamlFile } from './io.ts';
 import { RENDERED_BY } from './version.ts';
 
 export function kustomizePlugin(configPath: string, input: string, now: Date): { stdout: string; results: Result[]; exitCode: number } {
   const budget = new YamlBudget();
-  const config = parseStream(readTextFile(configPath), displayPath(configPath), budget);
+  const config = readYamlFile(configPath, { budget, as: 'the plugin config' });
   const stream = parseStream(input, undefined, budget);
   const readResults = [...config.results, ...stream.results];
   if (readResults.length > 0) return { stdout: '', results: readResults, exitCode: 1 };
@@ -30,6 +30,6 @@ export function kustomizePlugin(configPath: string, input: string, now: Date): {
 export function runKustomizePlugin(configPath: string, input: string, now: Date): number {
   const run = kustomizePlugin(configPath, input, now);
   process.stdout.write(run.stdout);
-  printResults(run.results, ['error', 'warning']);
+  printResults(forStderr(run.results));
   return run.exitCode;
 }

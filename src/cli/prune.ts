@@ -4,7 +4,6 @@
 // parse. Which fragments may go is decided by src/merge/prune.ts.
 import { unlinkSync } from 'node:fs';
 import { isFragment } from '../krm/process.ts';
-import { parseStream } from '../krm/resource-list.ts';
 import { qualified } from '../merge/messages.ts';
 import { planPrune, type PruneDecision } from '../merge/prune.ts';
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
@@ -13,7 +12,7 @@ import { checkFragmentSchema } from '../schema/validate.ts';
 import { finishCommand, parseFlags, parseInteger, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
 import { jsonDocument } from './output-json.ts';
 import { PRUNE_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, listYamlFiles, readStdin, readTextFile, UsageError } from './io.ts';
+import { displayPath, exitCodeFor, InputError, listYamlFiles, readInputText, readYamlFile, UsageError } from './io.ts';
 
 const OPTIONS = {
   'dry-run': { type: 'boolean' },
@@ -73,21 +72,24 @@ export function prune(options: PruneCommandOptions): CommandRun {
   let branches: string[] | undefined;
   if (options.branchesFrom !== undefined) {
     const source = options.branchesFrom;
-    branches = parseBranchList(source === '-' ? readStdin() : readTextFile(source));
+    branches = parseBranchList(readInputText(source, '--branches-from'));
     if (branches.length === 0) {
       throw new InputError(`${source === '-' ? 'standard input' : source} lists no branch, and prune would delete every branch fragment; check the command that wrote the list (one branch per line).`);
     }
   }
 
   const files: FileEntry[] = [];
+  // Every object prune reads, by kind and name: spec.workload is judged as render judges it.
+  const workloads: { kind: string; name: string; namespace?: string }[] = [];
   for (const root of options.paths) {
     for (const file of listYamlFiles(root)) {
       const path = displayPath(file);
-      const { items, results: parseResults } = parseStream(readTextFile(file), path);
+      const { items, results: parseResults } = readYamlFile(file);
       if (parseResults.length > 0) {
         results.push(...parseResults.map((r) => ({ ...r, severity: 'warning' as const, message: `${r.message.replace(/\.$/, '')}; prune leaves ${path} alone.` })));
         continue;
       }
+      for (const { header: h } of items) if (h.kind && h.name) workloads.push({ kind: h.kind, name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) });
       const fragmentItems = items.filter(isFragment);
       if (fragmentItems.length === 0) continue; // not a fragment file: none of prune's business
       const entry: FileEntry = { file, path, fragments: [], others: items.filter((i) => !isFragment(i)).map((i) => `${i.header.kind ?? 'an object'} ${i.header.name ?? ''}`.trim()) };
@@ -109,7 +111,7 @@ export function prune(options: PruneCommandOptions): CommandRun {
 
   const plan = planPrune(
     files.flatMap((f) => f.fragments),
-    { now: options.now, ...(options.keepPrevious !== undefined ? { keepPrevious: options.keepPrevious } : {}), ...(branches ? { branches } : {}) },
+    { now: options.now, workloads, ...(options.keepPrevious !== undefined ? { keepPrevious: options.keepPrevious } : {}), ...(branches ? { branches } : {}) },
   );
   for (const note of plan.notes) results.push({ severity: 'warning', message: note });
   const decided = new Map<Sourced<RouteFragment>, PruneDecision>(plan.prune.map((d) => [d.fragment, d]));

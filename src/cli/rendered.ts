@@ -44,13 +44,14 @@ export function renderForAnalysis(options: RenderInputs): Rendered {
   });
   const origins = indexFragments(fragments, options.now);
   const none = { objects: [], items: [], fragments, origins };
-  if (readResults.length > 0) return { ok: false, results: readResults, ...none, merged: true };
+  if (readResults.some((r) => r.severity === 'error')) return { ok: false, results: readResults, ...none, merged: true };
 
   if (!policy && fragments.length === 0 && !items.some((i) => isFragment(i) || isPolicy(i))) {
     const kept = items.filter((i) => !isLocalConfig(i));
-    return { ok: true, results: [], objects: kept.flatMap((i) => plain(i) ?? []), items: kept, fragments, origins, merged: false };
+    return { ok: true, results: readResults, objects: kept.flatMap((i) => plain(i) ?? []), items: kept, fragments, origins, merged: false };
   }
-  const { items: out, results, ok } = processItems({ items, ...(policy ? { policy } : {}), now: options.now, renderedBy: RENDERED_BY });
+  const { items: out, results: processed, ok } = processItems({ items, ...(policy ? { policy } : {}), now: options.now, renderedBy: RENDERED_BY });
+  const results = [...readResults, ...processed];
   if (!ok) return { ok, results, ...none, merged: true };
   const kept = out.filter((i) => !isLocalConfig(i));
   return { ok, results, objects: kept.flatMap((i) => plain(i) ?? []), items: kept, fragments, origins, merged: true };

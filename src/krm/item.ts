@@ -107,10 +107,13 @@ export class Item {
       const problem = this.parse() ?? keyProblem(this.#node!);
       if (problem) return (this.#read = { problem });
       try {
-        object = this.#node!.toJS(this.#doc!, { maxAliasCount: MAX_ALIAS_COUNT });
+        object = withoutSymbols(this.#node!.toJS(this.#doc!, { maxAliasCount: MAX_ALIAS_COUNT }));
       } catch (error) {
-        if (!(error instanceof ReferenceError)) throw error;
-        return (this.#read = { problem: `its YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of one anchor); write the values out.` });
+        // toJS throws only for what the text says: aliases that expand too far (ReferenceError), a
+        // merge key (`<<`, `!!merge <<`) whose source is not a map, an alias before its anchor.
+        if (error instanceof ReferenceError) return (this.#read = { problem: `its YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of one anchor); write the values out.` });
+        if (!(error instanceof Error)) throw error;
+        return (this.#read = { problem: `cannot be read as data: ${firstLine(error.message)}; write the values out (a merge key's source must be a map defined before it).` });
       }
     }
     return (this.#read = { object: withoutOrchestratorAnnotations(object) });
@@ -137,6 +140,9 @@ export class Item {
       }
     }
     const doc = new YamlDocument(null, PARSE_OPTIONS);
+    // The schema the text was parsed with: it knows the tags the text used (`!!merge`, kpt's
+    // spelling of a plain `<<`), which a new document's schema cannot print.
+    if (this.#doc) doc.schema = this.#doc.schema;
     doc.contents = node;
     return doc.toString(STRINGIFY_OPTIONS);
   }
@@ -186,6 +192,22 @@ function keyProblem(node: YAMLMap): string | undefined {
     },
   });
   return problem;
+}
+
+/**
+ * The value with every Symbol replaced by its name. The yaml library reads a scalar tagged
+ * `!!merge` (kpt and kustomize write a plain `<<` that way) as a Symbol, which no JSON value can
+ * hold and structuredClone refuses: the user wrote the string `<<`.
+ */
+function withoutSymbols(value: unknown): unknown {
+  if (typeof value === 'symbol') return value.description ?? '';
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = withoutSymbols(value[i]);
+  } else if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) object[key] = withoutSymbols(object[key]);
+  }
+  return value;
 }
 
 function withoutOrchestratorAnnotations(object: unknown): unknown {

@@ -7,6 +7,7 @@ import { ISTIO_GROUP, type DestinationRule, type VirtualService } from '../model
 import type { Result, Severity } from '../model/result.ts';
 import { merge, type WorkloadRef } from '../merge/merge.ts';
 import { resultFor } from '../merge/messages.ts';
+import { nearest } from '../schema/suggest.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, LOCAL_CONFIG, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
 import { Item, type Header } from './item.ts';
 
@@ -37,6 +38,8 @@ const switchyard = (h: Header, kind: string): boolean => h.kind === kind && grou
 
 export const isFragment = (item: Item): boolean => switchyard(item.header, FRAGMENT_KIND);
 export const isPolicy = (item: Item): boolean => switchyard(item.header, POLICY_KIND);
+/** An object of the switchyard.dev group that is neither kind (a typo such as RouteFragmnet): never passed through silently. */
+const isUnknownKind = (item: Item): boolean => group(item.header.apiVersion) === group(API_VERSION) && !isFragment(item) && !isPolicy(item);
 const isIstioRouting = ({ header: h }: Item): boolean => (h.kind === 'VirtualService' || h.kind === 'DestinationRule') && group(h.apiVersion) === ISTIO_GROUP;
 /** Local config: kpt keeps its file, nothing applies it. (Reads the item.) */
 export function isLocalConfig(item: Item): boolean {
@@ -67,6 +70,13 @@ export function processItems(input: ProcessInput): ProcessOutput {
       results.push(...read.results);
     }
   }
+  for (const item of input.items.filter(isUnknownKind)) results.push(unknownKind(item, branchSeverity));
+  if (fragmentItems.length === 0) {
+    results.push({
+      severity: 'warning',
+      message: `RoutingPolicy ${policyItem.header.name ?? ''}: the input holds no RouteFragment, so nothing is routed; give the fragment files or folders too (a build writes its own with switchyard fragment).`,
+    });
+  }
   // Which file each fragment came from, as far as the orchestrator vouches for it (releasePaths).
   const fragments = fragmentItems.flatMap((i) => {
     const read = readOrReport(i, isBranchItem(i) ? branchSeverity : 'error', results);
@@ -94,7 +104,7 @@ export function processItems(input: ProcessInput): ProcessOutput {
   const retired = new Set(merged.retired.map((o) => idKey(o.kind, o.namespace, o.name)));
   const items: Item[] = [];
   for (const item of input.items) {
-    if (isFragment(item) || isPolicy(item)) {
+    if (isFragment(item) || isPolicy(item) || isUnknownKind(item)) {
       // Switchyard's own kinds are local config: kpt keeps their files, nothing applies them.
       if (isLocalConfig(item)) items.push(item);
       else items.push(markLocalConfig(item, orchestrator));
@@ -126,6 +136,8 @@ export function processItems(input: ProcessInput): ProcessOutput {
  */
 function markLocalConfig(item: Item, orchestrator: Orchestrator): Item {
   const read = item.read();
+  // One that cannot be read (a quarantined branch) is copied as it came: its node may not even print.
+  if ('problem' in read) return item;
   const object = 'object' in read ? (read.object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; annotations?: Record<string, unknown> } }) : undefined;
   if (orchestrator !== 'kpt' && typeof object?.apiVersion === 'string' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string') {
     const marked = structuredClone(object) as Generated;
@@ -145,9 +157,9 @@ function markLocalConfig(item: Item, orchestrator: Orchestrator): Item {
  * other's annotation, so one written by hand passes through: only the policy (the platform team's,
  * and the function config) tells which annotation the orchestrator vouches for.
  */
-type Orchestrator = 'kpt' | 'kustomize' | 'unknown';
+export type Orchestrator = 'kpt' | 'kustomize' | 'unknown';
 
-function orchestratorOf(policy: Item): Orchestrator {
+export function orchestratorOf(policy: Item): Orchestrator {
   const annotations = policy.node.getIn(['metadata', 'annotations']);
   const keys = isMap(annotations) ? annotations.items.map((pair) => String((pair.key as { value?: unknown })?.value ?? pair.key)) : [];
   if (keys.some((k) => k.startsWith('internal.config.kubernetes.io/') || k === LEGACY_PATH || k === LEGACY_INDEX)) return 'kpt';
@@ -217,6 +229,20 @@ function onePolicy(items: readonly Item[], results: Result[]): Item | undefined 
         : `${policies.length} RoutingPolicies among the inputs (${policies.map((p) => p.source.path ?? p.header.name).join(', ')}); keep one, or name it with --policy FILE.`,
   });
   return undefined;
+}
+
+/**
+ * An object of the switchyard.dev group with a kind Switchyard does not know: an error naming the
+ * nearest kind (a warning when it reads as a branch build, which never blocks the render).
+ */
+function unknownKind(item: Item, branchSeverity: Severity): Result {
+  const { apiVersion = '', kind = '', name = '', namespace } = item.header;
+  const guess = nearest(kind, [FRAGMENT_KIND, POLICY_KIND]);
+  const severity = guess === FRAGMENT_KIND && isBranchItem(item) ? branchSeverity : 'error';
+  const fix = guess ? `did you mean ${guess}?` : `the kinds of ${group(API_VERSION)} are ${FRAGMENT_KIND} and ${POLICY_KIND}.`;
+  const tail = severity === 'warning' ? ' It is left out; everything else renders.' : '';
+  const ref = { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
+  return resultFor({ ref, source: item.source }, severity, `is ${JSON.stringify(kind)}, which is not a kind of ${group(API_VERSION)}; ${fix}${tail}`, 'kind');
 }
 
 function isBranchItem(item: Item): boolean {

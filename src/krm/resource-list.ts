@@ -224,13 +224,31 @@ function readStreamFast(text: string, path: string | undefined): Item[] | undefi
   if (pieces.length > MAX_ITEMS) return undefined;
   const items: Item[] = [];
   for (const [index, piece] of pieces.entries()) {
-    if (/^\s*(?:#.*\s*)*$/.test(piece)) continue; // an empty document
+    if (holdsNothing(piece)) continue; // an empty document
     const object = readBlockYaml(piece);
     if (object === null || typeof object !== 'object' || Array.isArray(object)) return undefined;
     const plain = object as Record<string, unknown>;
     items.push(Item.plain(plain, path ? { path, index } : sourceOfPlain(plain)));
   }
   return items;
+}
+
+/**
+ * Whether a document holds only blank lines and comments. Line by line, not with a regex: 0.1's
+ * `/^\s*(?:#.*\s*)*$/` was exponential in the `#`s of a comment banner. Only spaces and tabs count
+ * as blank (YAML's whitespace), and both of YAML's line breaks end a line: anything else goes on
+ * to the readers, which never take a non-empty document for an empty one.
+ */
+export function holdsNothing(text: string): boolean {
+  let at = 0;
+  while (at < text.length) {
+    while (at < text.length && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9)) at++;
+    const c = text.charCodeAt(at);
+    if (at < text.length && c !== 10 && c !== 13 && c !== 35 /* # */) return false;
+    while (at < text.length && text.charCodeAt(at) !== 10 && text.charCodeAt(at) !== 13) at++;
+    at++;
+  }
+  return true;
 }
 
 /**

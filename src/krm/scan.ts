@@ -163,6 +163,8 @@ function readHeader(first: string, lineAt: (i: number) => string | undefined, bo
       // Past the metadata with apiVersion and kind known: the rest (spec, data) is not the header's.
       if (section !== 'top' && header.apiVersion !== undefined && header.kind !== undefined && !line.startsWith('metadata:')) break;
       const m = /^([A-Za-z]+):(.*)$/.exec(line);
+      // Not a `key: value` line (a flow map, a JSON object after a comment): only a parse can tell.
+      if (!m) needsParse = true;
       const key = m?.[1];
       const value = m?.[2] ?? '';
       if (key === 'apiVersion' || key === 'kind') {
@@ -204,6 +206,8 @@ function readHeader(first: string, lineAt: (i: number) => string | undefined, bo
       }
     }
   }
+  // An object whose kind the lines did not give may still be ours: never pass it through unread.
+  if (header.apiVersion === undefined || header.kind === undefined) needsParse = true;
   const p = path ?? legacyPath;
   const i = index ?? legacyIndex;
   if (p !== undefined) {

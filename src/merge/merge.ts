@@ -7,17 +7,14 @@ import type { Problem } from '../schema/validate.ts';
 import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
+import { droppedReason, indexWorkloads, type WorkloadRef } from './live.ts';
 import { describeSubject, printable, qualified, resultFor } from './messages.ts';
 import { resolvePolicy, type Policy } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
 import { orderRoutes } from './routes.ts';
 import { checkSize } from './size.ts';
 
-export interface WorkloadRef {
-  kind: string;
-  name: string;
-  namespace?: string;
-}
+export type { WorkloadRef } from './live.ts';
 
 export interface MergeInput {
   policy: Sourced<unknown>;
@@ -61,9 +58,8 @@ export function merge(input: MergeInput): MergeOutput {
 
   const entries: Entry[] = sortBySource(input.fragments).map((f) => checkFragment(f, policy));
   flagDuplicateNames(entries);
-  const workloads = indexWorkloads(input.workloads);
-  const complete = new Set(input.completeWorkloadKinds ?? []);
-  for (const entry of entries) if (entry.fragment) entry.inactive = inactiveReason(entry.fragment, input.now, workloads, complete);
+  const live = { now: input.now, workloads: indexWorkloads(input.workloads), completeKinds: new Set(input.completeWorkloadKinds ?? []) };
+  for (const entry of entries) if (entry.fragment) entry.inactive = droppedReason(entry.fragment, live);
 
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
@@ -199,36 +195,6 @@ function flagDuplicateNames(entries: Entry[]): void {
       addProblems(e, [{ path: 'metadata.name', message: `is ${name}, which ${same.length} RouteFragments use (${places}); give each fragment its own name.` }]);
     }
   }
-}
-
-/** Workload names by kind and namespace ('' for objects without one). */
-type WorkloadIndex = Map<string, Map<string, Set<string>>>;
-
-function indexWorkloads(workloads: readonly WorkloadRef[]): WorkloadIndex {
-  const index: WorkloadIndex = new Map();
-  for (const w of workloads) {
-    const byNamespace = index.get(w.kind) ?? new Map<string, Set<string>>();
-    index.set(w.kind, byNamespace);
-    const names = byNamespace.get(w.namespace ?? '') ?? new Set<string>();
-    byNamespace.set(w.namespace ?? '', names);
-    names.add(w.name);
-  }
-  return index;
-}
-
-function inactiveReason(f: RouteFragment, now: Date, workloads: WorkloadIndex, complete: ReadonlySet<string>): string | undefined {
-  const { expires, workload } = f.spec;
-  if (expires !== undefined && Date.parse(expires) < now.getTime()) {
-    return `expired at ${expires}; it is left out of the routes, and its file can be deleted.`;
-  }
-  if (!workload) return undefined;
-  // Only an input that carries workloads of that kind in the fragment's namespace can say one is gone.
-  const ns = f.metadata.namespace;
-  const byNamespace = workloads.get(workload.kind) ?? new Map<string, Set<string>>();
-  const candidates = ns === undefined ? [...byNamespace.values()] : [byNamespace.get(ns), byNamespace.get('')].filter((s): s is Set<string> => s !== undefined);
-  if ((candidates.length === 0 && !complete.has(workload.kind)) || candidates.some((names) => names.has(workload.name))) return undefined;
-  const others = candidates.length > 0 ? ` (other ${workload.kind}s${ns ? ` of namespace ${ns}` : ''} are)` : '';
-  return `names ${workload.kind} ${workload.name} in spec.workload, which is not in the input${others}; it is left out of the routes, and its file can be deleted.`;
 }
 
 const serviceKey = (f: RouteFragment): string => `${f.metadata.namespace ?? ''}/${f.spec.service}`;

@@ -25,19 +25,31 @@ export const NAME_MAX = 253;
  * other than a-z and 0-9 replaced by one `-`, no `-` at either end. `feature/JP-12` → `feature-jp-12`.
  * (GitLab's CI_COMMIT_REF_SLUG, without its silent cut at 63 characters.)
  */
-export const slugify = (branch: string): string =>
-  branch
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+export const slugify = (branch: string): string => trimDashes(branch.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
+
+/** The text without `-` at either end (a loop: `/^-+|-+$/g` is quadratic on a long run of dashes). */
+function trimDashes(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text[start] === '-') start++;
+  while (end > start && text[end - 1] === '-') end--;
+  return text.slice(start, end);
+}
 
 /** `14d`, `12h`, `30m`, `2w`, `90s`, or several (`1d12h`), in milliseconds; undefined if unreadable. */
 export function parseDuration(text: string): number | undefined {
   const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-  if (!/^(\d+[smhdw])+$/.test(text)) return undefined;
+  // Read digit by digit (an unanchored `/(\d+)([smhdw])/g` is quadratic on a long run of digits).
   let total = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)([smhdw])/g)) total += Number(n) * units[unit!]!;
-  return total > 0 ? total : undefined;
+  let digits = '';
+  for (const c of text) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if (digits !== '' && units[c] !== undefined) {
+      total += Number(digits) * units[c]!;
+      digits = '';
+    } else return undefined;
+  }
+  return digits === '' && total > 0 && Number.isFinite(total) ? total : undefined;
 }
 
 /** An RFC 3339 instant in UTC without milliseconds: `2026-12-11T12:00:00Z`. */

@@ -2,6 +2,7 @@
 // (`branch:<fragment>`, `environment:<env>`, `default:<env>`, see routes.ts) and the subset it
 // sends traffic to. For explain, check and the routing summary. Pure.
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
+import { isExpired } from './live.ts';
 
 export interface FragmentIndex {
   /** The fragment behind `route` of the VirtualService `service` in `namespace` that sends to `subset`. */
@@ -14,7 +15,7 @@ const key = (...parts: (string | undefined)[]): string => parts.map((p) => p ?? 
 
 /** Indexes fragments that are not expired at `now` (expired ones make no routes). */
 export function indexFragments(fragments: readonly Sourced<RouteFragment>[], now: Date): FragmentIndex {
-  const current = fragments.filter((f) => f.object.spec.expires === undefined || !(Date.parse(f.object.spec.expires) < now.getTime()));
+  const current = fragments.filter((f) => !isExpired(f.object, now));
   const byName = new Map<string, Sourced<RouteFragment>>();
   const releases = new Map<string, Sourced<RouteFragment>[]>();
   const subsets = new Map<string, Sourced<RouteFragment>[]>();

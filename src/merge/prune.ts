@@ -1,10 +1,13 @@
 // Which fragments `switchyard prune` may delete, and why. Pure: the caller reads and deletes files.
 //   - expired: spec.expires has passed (the merge already ignores them);
 //   - keepPrevious N: stable releases of an environment older than the live one and the N
-//     before it (the rollback targets); never the live release, never a canary;
+//     before it (the rollback targets); never the live release, never a canary. Which release
+//     is live is decided as render decides it (src/merge/live.ts): a newer release whose
+//     workload is gone is not live, so the older one render routes to is kept;
 //   - branches: branch fragments whose git branch is not in the list (merged or deleted).
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import { byString, groupBy } from './canonical.ts';
+import { droppedReason, indexWorkloads, isExpired, stableByRevision, type WorkloadRef } from './live.ts';
 import { qualified } from './messages.ts';
 import { branchNameOf, BRANCH_ANNOTATION, slugify } from './new-fragment.ts';
 
@@ -14,6 +17,8 @@ export interface PruneOptions {
   keepPrevious?: number;
   /** The git branches that still exist; branch fragments of any other branch are pruned. */
   branches?: readonly string[];
+  /** The workloads the input holds, for spec.workload (as render judges it: only kinds present count). */
+  workloads?: readonly WorkloadRef[];
 }
 
 export interface PruneDecision {
@@ -28,8 +33,6 @@ export interface PrunePlan {
   notes: string[];
 }
 
-const isExpired = (f: RouteFragment, now: Date): boolean => f.spec.expires !== undefined && Date.parse(f.spec.expires) < now.getTime();
-
 export function planPrune(fragments: readonly Sourced<RouteFragment>[], options: PruneOptions): PrunePlan {
   const reasons = new Map<Sourced<RouteFragment>, string>();
   const notes: string[] = [];
@@ -40,12 +43,14 @@ export function planPrune(fragments: readonly Sourced<RouteFragment>[], options:
   for (const f of fragments) if (isExpired(f.object, options.now)) add(f, `expired at ${f.object.spec.expires}`);
 
   if (options.keepPrevious !== undefined) {
-    const releases = fragments.filter((f) => f.object.spec.release && !isExpired(f.object, options.now));
+    const live = { now: options.now, workloads: indexWorkloads(options.workloads ?? []) };
+    // What render leaves out (expired, workload gone) is never the live release.
+    const releases = fragments.filter((f) => f.object.spec.release && droppedReason(f.object, live) === undefined);
     const groups = groupBy(releases, (f) => JSON.stringify([f.object.metadata.namespace ?? '', f.object.spec.service, f.object.spec.release!.environment]));
     for (const group of [...groups.values()]) {
       const { environment } = group[0]!.object.spec.release!;
       const service = qualified(group[0]!.object.metadata.namespace, group[0]!.object.spec.service);
-      const stable = group.filter((f) => f.object.spec.release!.weight === undefined).sort((a, b) => b.object.spec.release!.revision - a.object.spec.release!.revision);
+      const stable = stableByRevision(group, (f) => f.object);
       const revisions = stable.map((f) => f.object.spec.release!.revision);
       if (new Set(revisions).size !== revisions.length) {
         notes.push(`the stable releases of ${environment} of service ${service} share a revision, so which one is live is unclear; --keep-previous leaves them alone until that is fixed.`);

@@ -2,6 +2,7 @@
 import type { RouteFragment } from '../model/kinds.ts';
 import type { Problem } from '../schema/validate.ts';
 import { byString, groupBy } from './canonical.ts';
+import { isCanary, stableByRevision } from './live.ts';
 
 export interface ReleaseShare {
   fragment: RouteFragment;
@@ -32,9 +33,9 @@ export function chooseReleases(environment: string, releases: readonly RouteFrag
     }
   }
 
-  const stable = releases.filter((f) => weight(f) === undefined).sort((a, b) => revision(b) - revision(a));
+  const stable = stableByRevision(releases, (f) => f);
   const canaries = releases
-    .filter((f) => (weight(f) ?? 0) > 0)
+    .filter(isCanary)
     .sort((a, b) => revision(a) - revision(b) || byString(a.metadata.name, b.metadata.name));
   const canaryTotal = canaries.reduce((sum, f) => sum + weight(f)!, 0);
   const live = stable[0];

@@ -1,15 +1,15 @@
 // Scratch folders for the command tests: files written from text, commands run in-process with
 // the folder as the working folder (results name files relative to it, as users see them).
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../e2e/tools.ts';
+import { scratchDir } from '../scratch.ts';
 
 export const NOW = new Date('2026-11-27T12:00:00Z');
 
 /** A temporary folder holding `files` (path -> text), and optionally a copy of examples/render. */
 export function workspace(files: Record<string, string> = {}, { example = false } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-cmd-'));
+  const dir = scratchDir('switchyard-cmd-');
   if (example) {
     cpSync(join(ROOT, 'examples/render/fragments'), join(dir, 'fragments'), { recursive: true });
     cpSync(join(ROOT, 'examples/render/policy.yaml'), join(dir, 'policy.yaml'));

@@ -1,10 +1,10 @@
 // The real tools the end-to-end tests drive. A missing tool fails the test with a message that
 // says how to get it: a skipped end-to-end test would look exactly like a passing one.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { scratchDir } from '../scratch.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BUNDLE = join(ROOT, 'dist', 'switchyard.cjs');
@@ -26,12 +26,12 @@ export function requireTool(tool: string): void {
 
 /** A folder on PATH holding `switchyard`, as users install it (npm puts the bin on PATH). */
 export function binFolder(): string {
-  const bin = mkdtempSync(join(tmpdir(), 'switchyard-bin-'));
+  const bin = scratchDir('switchyard-bin-');
   symlinkSync(BUNDLE, join(bin, 'switchyard'));
   return bin;
 }
 
-export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
+export function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): SpawnSyncReturns<string> {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });
   if (result.error) throw result.error;
   return result;
@@ -39,7 +39,7 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
 
 /** A scratch copy of an example, so tests never write into the repository. */
 export function copyOf(example: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
+  const dir = scratchDir('switchyard-e2e-');
   cpSync(join(ROOT, 'examples', example), dir, { recursive: true, verbatimSymlinks: false });
   return dir;
 }
