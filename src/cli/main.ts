@@ -2,6 +2,7 @@
 // Commands are thin: each parses its flags and calls the one processor (src/krm/process.ts).
 import { basename } from 'node:path';
 import { runApply } from './apply.ts';
+import { runCanary } from './canary.ts';
 import { runCheck } from './check.ts';
 import { runExplain } from './explain.ts';
 import { runFn } from './fn.ts';
@@ -73,8 +74,10 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runExplain(rest);
     case 'check':
       return runCheck(rest);
+    case 'canary':
+      return runCanary(rest);
     default:
-      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, fn, kustomize-plugin, apply and reconcile.`);
+      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, canary, fn, kustomize-plugin, apply and reconcile.`);
   }
 }
 
