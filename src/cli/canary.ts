@@ -8,7 +8,7 @@ import { dirname, join, basename } from 'node:path';
 import { isFragment, isPolicy } from '../krm/process.ts';
 import { parseStream } from '../krm/resource-list.ts';
 import { setReleaseWeight } from '../krm/set-release-weight.ts';
-import { checkNewWeight, checkRender, findBaseline } from '../merge/canary-baseline.ts';
+import { checkNewWeight, findBaseline, renderErrors } from '../merge/canary-baseline.ts';
 import { DEFAULT_QUERIES, fillQuery, unknownPlaceholders, type Metric, type QueryTemplates } from '../merge/canary-queries.ts';
 import { decideStep, type Action, type Check, type Decision, type Figures, type Thresholds } from '../merge/canary.ts';
 import { qualified } from '../merge/messages.ts';
@@ -284,6 +284,12 @@ export async function canaryStep(options: CanaryOptions, now: Date): Promise<{ r
   const found = findBaseline(canary.object, fragments.map((f) => f.object), now);
   if ('problem' in found) throw new InputError(`${describe(canary)}: ${found.problem}`);
   const baseline = fragments.find((f) => f.object === found.baseline)!;
+  // With a policy (--policy, or the one RoutingPolicy in the folder), the canary must render as it
+  // is, and its new weight must add no error: a step is never what breaks the routes.
+  const policy = options.policy !== undefined ? sourcedPolicy(options.policy) : policies.length === 1 ? policies[0] : undefined;
+  const errorsBefore = policy ? renderErrors(policy, [...fragments, canary], now) : [];
+  const own = errorsBefore.filter((r) => r.resourceRef?.name === canary.object.metadata.name && r.resourceRef.namespace === canary.object.metadata.namespace);
+  if (own.length > 0) throw new InputError(`${own.map((r) => r.message).join(' ')} canary steps only a fragment that renders with the policy (${policy!.source.path ?? 'RoutingPolicy'}).`);
 
   const queries = { canary: fillAll(options.queries, canary, options.interval), baseline: fillAll(options.queries, baseline, options.interval) };
   const base = { fragment, baseline: sideOf(baseline), thresholds: options.thresholds, interval: options.interval, time: now.toISOString(), queries };
@@ -307,8 +313,10 @@ export async function canaryStep(options: CanaryOptions, now: Date): Promise<{ r
     const after: RouteFragment = { ...canary.object, spec: { ...canary.object.spec, release: { ...release, ...(to === null ? { weight: undefined } : { weight: to }) } } };
     if (to === null) delete after.spec.release!.weight;
     const problems = checkNewWeight(after, fragments.map((f) => f.object), now);
-    const policy = options.policy !== undefined ? sourcedPolicy(options.policy) : policies.length === 1 ? policies[0] : undefined;
-    if (policy) problems.push(...checkRender(policy, fragments, canary, { object: after, source: canary.source }, now));
+    if (policy) {
+      const before = new Set(errorsBefore.map((r) => r.message));
+      problems.push(...renderErrors(policy, [...fragments, { object: after, source: canary.source }], now).map((r) => r.message).filter((m) => !before.has(m)));
+    }
     if (problems.length > 0) throw new InputError(`${describe(canary)}: at weight ${to ?? '(none: stable)'} the routes would not render, so nothing was written: ${problems.join(' ')}`);
     if (!options.dryRun) {
       const edited = setReleaseWeight(text, canary.source.path!, to ?? undefined);

@@ -3,6 +3,7 @@
 // The baseline is the live stable release of the same environment of the same service: the
 // stable release with the highest revision among the fragments that are not expired. Pure.
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
+import type { Result } from '../model/result.ts';
 import { merge } from './merge.ts';
 import { qualified } from './messages.ts';
 import { chooseReleases } from './releases.ts';
@@ -49,15 +50,7 @@ export function checkNewWeight(canaryAfter: RouteFragment, fragments: readonly R
   return problemsOf(canaryAfter.spec.release!.environment, [...siblings(canaryAfter, fragments, now), canaryAfter]);
 }
 
-/**
- * The errors a render with the policy would report once the canary has its new weight, that it did
- * not report before: a step must never be what breaks the routes.
- */
-export function checkRender(policy: Sourced<unknown>, others: readonly Sourced<RouteFragment>[], canaryBefore: Sourced<RouteFragment>, canaryAfter: Sourced<RouteFragment>, now: Date): string[] {
-  const errors = (fragments: readonly Sourced<unknown>[]) =>
-    merge({ policy, fragments, istioObjects: [], workloads: [], now, renderedBy: 'switchyard/canary' })
-      .results.filter((r) => r.severity === 'error')
-      .map((r) => r.message);
-  const before = new Set(errors([...others, canaryBefore]));
-  return errors([...others, canaryAfter]).filter((message) => !before.has(message));
+/** The error results a render of these fragments with the policy reports (merge's own rules). */
+export function renderErrors(policy: Sourced<unknown>, fragments: readonly Sourced<unknown>[], now: Date): Result[] {
+  return merge({ policy, fragments, istioObjects: [], workloads: [], now, renderedBy: 'switchyard/canary' }).results.filter((r) => r.severity === 'error');
 }
