@@ -189,6 +189,19 @@ describe('switchyard canary against Prometheus', () => {
     expect(out.text).not.toMatch(/^ *weight:/m);
   });
 
+  it('prints the decision and the figures as text', () => {
+    const file = fragments('slow', 25);
+    const result = run('node', [BUNDLE, 'canary', file, '--prometheus', prometheus.url, '--now', NOW, '--dry-run']);
+    expect(result.status).toBe(5);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('canary slow/checkout-v3: rolled back (25% -> 0%)');
+    expect(lines[1]).toMatch(/^  canary   v3 +requests +600 +error rate +0\.\d+% +p99 1\d{3}(\.\d+)? ms$/);
+    expect(lines[2]).toMatch(/^  baseline v2 +requests +15000 +error rate +0\.\d+% +p99 9\d(\.\d+)? ms$/);
+    expect(result.stdout).toContain('FAIL     latency p99 (absolute)');
+    expect(result.stdout).toContain('Dry run: the file was not changed.');
+    expect(readFileSync(file, 'utf8')).toBe(CANARY_FILE('slow', 25));
+  });
+
   it('cannot decide when Prometheus is down, and changes nothing', async () => {
     const port = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
