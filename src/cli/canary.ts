@@ -139,7 +139,7 @@ export function parseCanaryArgs(args: readonly string[]): CanaryOptions | undefi
       maxErrorRate: parseRate('--max-error-rate', v['max-error-rate'] ?? '0.01'),
       maxLatencyP99Ms: parseLatency(v['max-latency-p99'] ?? '500ms'),
       maxRelativeErrorRate: parseFactor('--max-relative-error-rate', v['max-relative-error-rate'] ?? '2'),
-      maxRelativeLatencyP99: parseFactor('--max-relative-latency-p99', v['max-relative-latency-p99'] ?? '1.5'),
+      maxRelativeLatencyP99: parseFactor('--max-relative-latency-p99', v['max-relative-latency-p99'] ?? '2'),
     },
     queries: {
       requests: parseQuery('--requests-query', v['requests-query'], DEFAULT_QUERIES.requests),

@@ -262,7 +262,7 @@ Exit status: 0 no error (warnings allowed), 1 an error result, 2 usage.`;
 
 export const CANARY_HELP = `Usage: switchyard canary FRAGMENT_FILE --prometheus URL [--steps 1,5,25,50] [--interval 5m]
          [--max-error-rate 0.01] [--max-latency-p99 500ms] [--min-requests 100]
-         [--max-relative-error-rate 2] [--max-relative-latency-p99 1.5]
+         [--max-relative-error-rate 2] [--max-relative-latency-p99 2]
          [--requests-query Q] [--error-rate-query Q] [--latency-query Q] [--policy FILE]
          [--timeout 30s] [--output text|markdown|json] [--dry-run] [--until-done] [--now TIME]
 
@@ -288,7 +288,7 @@ Options:
   --max-relative-error-rate F   roll back when the canary's error rate is more than F times the
                                 baseline's and the difference is significant (z >= 3) (2; 0: off)
   --max-relative-latency-p99 F  roll back when the canary's p99 is more than F times the
-                                baseline's and 10% of --max-latency-p99 above it (1.5; 0: off)
+                                baseline's and 10% of --max-latency-p99 above it (2; 0: off)
   --requests-query Q            PromQL for the request count, instead of Istio's standard metric;
   --error-rate-query Q          {{service}}, {{namespace}}, {{subset}}, {{interval}} and
   --latency-query Q             {{label.NAME}} (the subset's labels) are filled in per side

@@ -1,4 +1,5 @@
-// The Prometheus edge: one instant query (POST /api/v1/query) with node's fetch and a timeout.
+// The Prometheus edge: one instant query (GET /api/v1/query, POST when the URL would be long) with
+// node's fetch and a timeout.
 // It answers with a number, no value (an empty result), or a problem; it never guesses.
 // The response format: prometheus.io/docs/prometheus/latest/querying/api/ (instant queries,
 // "vector" and "scalar" results, sample values as strings, "NaN" and "+Inf" included).
@@ -11,18 +12,25 @@ export interface QueryOptions {
   timeoutMs: number;
 }
 
+/** Query strings longer than this go in a POST body: proxies commonly refuse URLs past 8 KiB. */
+const MAX_GET_QUERY = 6000;
+
 /** Response bodies past this are refused: an instant query for one number is a few hundred bytes. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function queryPrometheus(base: URL, query: string, options: QueryOptions): Promise<QueryAnswer> {
   const url = new URL('api/v1/query', base.href.endsWith('/') ? base : new URL(`${base.href}/`));
-  const body = new URLSearchParams({ query, time: (options.time.getTime() / 1000).toFixed(3) });
+  const params = new URLSearchParams({ query, time: (options.time.getTime() / 1000).toFixed(3) });
+  // GET is what every Prometheus-compatible API answers; POST (form-encoded, as Prometheus also
+  // takes it) only for a query too long for a URL.
+  const long = params.toString().length > MAX_GET_QUERY;
+  if (!long) url.search = params.toString();
   let response: Response;
   try {
     response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
+      method: long ? 'POST' : 'GET',
+      headers: long ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } : { accept: 'application/json' },
+      ...(long ? { body: params } : {}),
       signal: AbortSignal.timeout(options.timeoutMs),
       redirect: 'error',
     });
@@ -59,6 +67,7 @@ async function readBounded(response: Response): Promise<string> {
 
 /** Prometheus writes sample values as strings: "1.5", "NaN", "+Inf", "-Inf". */
 export function parseSampleValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return value; // not Prometheus's own form, but unambiguous
   if (typeof value !== 'string') return undefined;
   if (value === '+Inf' || value === 'Inf') return Infinity;
   if (value === '-Inf') return -Infinity;

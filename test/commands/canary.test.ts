@@ -17,12 +17,15 @@ import { NOW, POLICY_ALL_MATCHES, releaseYaml, workspace } from './workspace.ts'
 let server: Server;
 let url: string;
 let rules: [string, number, unknown][] = [];
+const methods: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const query = new URLSearchParams(body).get('query') ?? '';
+      // GET with the query in the URL; POST with it in a form body (for long queries).
+      methods.push(req.method!);
+      const query = (req.method === 'GET' ? new URL(req.url!, 'http://x').searchParams : new URLSearchParams(body)).get('query') ?? '';
       const rule = rules.find(([needle]) => query.includes(needle));
       if (!rule) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
       const [, status, answer] = rule;
@@ -66,7 +69,7 @@ describe('canary flags', () => {
     const o = parseCanaryArgs(['f.yaml', '--prometheus', 'http://p:9090'])!;
     expect(o.steps).toEqual([1, 5, 25, 50]);
     expect([o.interval, o.intervalMs, o.timeoutMs]).toEqual(['5m', 300_000, 30_000]);
-    expect(o.thresholds).toEqual({ minRequests: 100, maxErrorRate: 0.01, maxLatencyP99Ms: 500, maxRelativeErrorRate: 2, maxRelativeLatencyP99: 1.5 });
+    expect(o.thresholds).toEqual({ minRequests: 100, maxErrorRate: 0.01, maxLatencyP99Ms: 500, maxRelativeErrorRate: 2, maxRelativeLatencyP99: 2 });
     expect(o.queries).toEqual(DEFAULT_QUERIES);
     expect([o.output, o.dryRun, o.untilDone]).toEqual(['text', false, false]);
   });
@@ -143,6 +146,13 @@ describe('reading Prometheus answers', () => {
     expect(await ask('d', 200, vector('NaN'))).toEqual({ value: NaN });
     expect(await ask('e', 200, vector('+Inf'))).toEqual({ value: Infinity });
     expect(parseSampleValue('-Inf')).toBe(-Infinity);
+    expect(parseSampleValue(7)).toBe(7);
+  });
+  it('asks with GET, and with POST when the query is too long for a URL', async () => {
+    methods.length = 0;
+    expect(await ask('short', 200, vector('1'))).toEqual({ value: 1 });
+    expect(await ask(`long${' '.repeat(7000)}`, 200, vector('2'))).toEqual({ value: 2 });
+    expect(methods).toEqual(['GET', 'POST']);
   });
   it('refuses several series, a range vector, an error, what is not JSON, and a slow answer', async () => {
     expect(await ask('f', 200, vector('1', '2'))).toEqual({ problem: expect.stringContaining('gives 2 series') });

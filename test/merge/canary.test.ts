@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { clearlyMoreErrors, decideStep, nextStep, type Figures, type StepInput, type Thresholds } from '../../src/merge/canary.ts';
 
-const LIMITS: Thresholds = { minRequests: 100, maxErrorRate: 0.01, maxLatencyP99Ms: 500, maxRelativeErrorRate: 2, maxRelativeLatencyP99: 1.5 };
+const LIMITS: Thresholds = { minRequests: 100, maxErrorRate: 0.01, maxLatencyP99Ms: 500, maxRelativeErrorRate: 2, maxRelativeLatencyP99: 2 };
 const STEPS = [1, 5, 25, 50];
 const GOOD: Figures = { requests: 1000, errorRate: 0.001, latencyP99Ms: 120 };
 const BASE: Figures = { requests: 100_000, errorRate: 0.001, latencyP99Ms: 110 };
@@ -40,6 +40,7 @@ describe('decideStep', () => {
     ['significantly more errors, but under the factor: advances', { c: { requests: 100_000, errorRate: 0.0015 }, b: { errorRate: 0.001 } }, 'advance', 5],
     ['the relative error check off (0): advances', { c: { requests: 2000, errorRate: 0.008 }, b: { errorRate: 0.0005 }, t: { maxRelativeErrorRate: 0 } }, 'advance', 5],
     ['a p99 of 3 × the baseline rolls back, under the limit', { c: { latencyP99Ms: 330 } }, 'rollback', 0],
+    ['a p99 of exactly 2 × the baseline is not clearly worse: advances', { c: { latencyP99Ms: 220 } }, 'advance', 5],
     ['a p99 of 3 × a tiny baseline is noise (under the 50 ms margin): advances', { c: { latencyP99Ms: 30 }, b: { latencyP99Ms: 10 } }, 'advance', 5],
     ['the relative latency check off (0): advances', { c: { latencyP99Ms: 330 }, t: { maxRelativeLatencyP99: 0 } }, 'advance', 5],
     ['a quiet baseline: judged by the absolute limits alone', { c: { latencyP99Ms: 330 }, b: { requests: 20, errorRate: NaN, latencyP99Ms: NaN } }, 'advance', 5],
