@@ -3,8 +3,8 @@
 // environment and service is the baseline), asks Prometheus for both sides' requests, error rate
 // and p99 latency, lets src/merge/canary.ts decide, and writes only the fragment's weight.
 // Exit codes: docs/canary.md. Nothing is written unless the figures call for it.
-import { renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { isFragment, isPolicy } from '../krm/process.ts';
 import { parseStream } from '../krm/resource-list.ts';
 import { setReleaseWeight } from '../krm/set-release-weight.ts';
@@ -321,9 +321,15 @@ export async function canaryStep(options: CanaryOptions, now: Date): Promise<{ r
     if (!options.dryRun) {
       const edited = setReleaseWeight(text, canary.source.path!, to ?? undefined);
       if ('problem' in edited) throw new InputError(edited.problem);
+      // A rename replaces the file at once: a reader (or a crash) never sees half of it.
       const temporary = join(dirname(options.file), `.${basename(options.file)}.switchyard-canary`);
-      writeFileSync(temporary, edited.text);
-      renameSync(temporary, options.file);
+      try {
+        writeFileSync(temporary, edited.text);
+        renameSync(temporary, options.file);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw new InputError(`${canary.source.path}: could not be written (${(error as Error).message}); nothing was changed.`);
+      }
       written = true;
     }
   }
@@ -340,7 +346,7 @@ export async function canaryStep(options: CanaryOptions, now: Date): Promise<{ r
   return { report, results };
 }
 
-/** Figures for JSON: NaN and missing values are null (JSON has no NaN); Infinity is the string's cousin, null too, and the reasons say which. */
+/** Figures for JSON, which has no NaN or Infinity: those and missing values are null, and the reasons say which it was. */
 function plain(f: Figures): Record<keyof Figures, number | null> {
   const v = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? null : n);
   return { requests: v(f.requests), errorRate: v(f.errorRate), latencyP99Ms: v(f.latencyP99Ms) };
