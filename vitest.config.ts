@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The same version the build defines into the bundle, so that in-process tests (golden fixtures)
 // stamp what the executable stamps.
@@ -11,6 +11,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One temporary folder for the whole run, removed at its end (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],
+    // The canary tests start a real Prometheus (~10 s): npm run test:prometheus, which .ci/run runs.
+    exclude: [...configDefaults.exclude, 'test/prometheus/**'],
     // End-to-end tests start kpt and kustomize; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,

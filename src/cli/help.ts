@@ -11,6 +11,7 @@ Usage:
   switchyard explain PATH... --host H [-H 'name: value']... [--path /p]
   switchyard check [--output markdown|json|sarif] [--rendered OUTPUT] PATH...
   switchyard diff --base PATH... [--output markdown|json] PATH...   (which requests change answer)
+  switchyard canary FRAGMENT_FILE --prometheus URL [--until-done]   (one metrics-gated canary step)
   switchyard apply --owner deployment/NAME FILE|-    (cluster mode: a fragment owned by its Deployment)
   switchyard reconcile --policy FILE [-n NS | -A] [--watch]   (cluster mode: fragments -> routes)
 
@@ -23,6 +24,7 @@ Commands:
   explain            say which route answers a request, which subsets get what share, and why
   check              validate without writing: shadowed routes, missing subsets, size
   diff               which requests change answer between two sets of fragments, for review
+  canary             advance, hold, roll back or promote a canary fragment by Prometheus metrics
   apply              create or update RouteFragments in the cluster, owned by a Deployment
   reconcile          merge the cluster's RouteFragments and write the routes that changed
 
@@ -305,3 +307,59 @@ Example:
 
 Exit status: 0 compared (whether or not anything changed), 1 a side did not render, 2 usage, 70 an
 internal error (a bug).`;
+
+export const CANARY_HELP = `Usage: switchyard canary FRAGMENT_FILE --prometheus URL [--steps 1,5,25,50] [--interval 5m]
+         [--max-error-rate 0.01] [--max-latency-p99 500ms] [--min-requests 100]
+         [--max-relative-error-rate 2] [--max-relative-latency-p99 2]
+         [--requests-query Q] [--error-rate-query Q] [--latency-query Q] [--policy FILE]
+         [--timeout 30s] [--output text|markdown|json] [--dry-run] [--until-done] [--now TIME]
+
+One step of a canary, decided by metrics, with no controller. FRAGMENT_FILE holds the canary's
+release fragment (spec.release.weight > 0). The live stable release of the same environment and
+service among the fragments beside it (its folder) is the baseline. canary asks Prometheus for
+both sides' request count, error rate and p99 latency over --interval, then:
+  too few canary requests (< --min-requests)             hold: nothing changes
+  over a limit, or clearly worse than the baseline       roll back: weight 0
+  healthy                                                advance to the next of --steps; after
+                                                         the last one, promote: weight dropped,
+                                                         the fragment is the stable release
+Prometheus unreachable, a query error, or an empty or NaN figure: could not decide, and nothing
+changes. It writes only FRAGMENT_FILE's weight, keeping its comments and every other field.
+
+Options:
+  --prometheus URL              the Prometheus server (its HTTP API, /api/v1/query)
+  --steps LIST                  canary weights, increasing, 1..100 (default 1,5,25,50)
+  --interval D                  the window of every query, and the wait of --until-done (5m)
+  --min-requests N              canary requests the interval needs before it is judged (100)
+  --max-error-rate R            failed requests (5xx) over all, 0..1 or a percentage (0.01)
+  --max-latency-p99 T           p99 request duration, such as 500ms or 1.5s (500ms)
+  --max-relative-error-rate F   roll back when the canary's error rate is more than F times the
+                                baseline's and the difference is significant (z >= 3) (2; 0: off)
+  --max-relative-latency-p99 F  roll back when the canary's p99 is more than F times the
+                                baseline's and 10% of --max-latency-p99 above it (2; 0: off)
+  --requests-query Q            PromQL for the request count, instead of Istio's standard metric;
+  --error-rate-query Q          {{service}}, {{namespace}}, {{subset}}, {{interval}} and
+  --latency-query Q             {{label.NAME}} (the subset's labels) are filled in per side
+  --policy FILE                 also check that the routes still render with the new weight (by
+                                default the one RoutingPolicy in the folder, if there is one)
+  --timeout D                   how long one query may take (30s)
+  -o, --output F                text (default), markdown (a PR comment or CI step summary), or
+                                json (one object per step; schema in docs/canary.md)
+  --dry-run                     decide and print, write nothing
+  --until-done                  repeat, waiting --interval between steps, until promoted, rolled
+                                back or undecided
+  --now TIME                    evaluate the queries and expiry at this RFC 3339 instant
+  -h, --help                    show this help
+
+Default queries (Istio's standard metrics, reporter="destination", the subset's version label):
+  sum(increase(istio_requests_total{...}[5m]))
+  (sum(rate(istio_requests_total{...,response_code=~"5.."}[5m])) or vector(0)) / sum(rate(...))
+  histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{...}[5m])))
+
+Example:
+  switchyard canary fragments/checkout-v3.yaml --prometheus http://prometheus.istio-system:9090 \\
+    --output markdown >> "$GITHUB_STEP_SUMMARY"
+
+Exit status: 0 advanced, 3 promoted, 4 held, 5 rolled back, 6 could not decide (nothing
+changed), 1 an error (the file or its folder), 2 usage, 70 an internal error (a bug).
+Docs: docs/canary.md.`;

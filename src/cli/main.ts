@@ -2,6 +2,7 @@
 // Commands are thin: each parses its flags and calls the one processor (src/krm/process.ts).
 import { basename } from 'node:path';
 import { runApply } from './apply.ts';
+import { runCanary } from './canary.ts';
 import { runCheck } from './check.ts';
 import { runDiff } from './diff.ts';
 import { runExplain } from './explain.ts';
@@ -78,8 +79,10 @@ function run(argv: string[], invokedAs: string): number | Promise<number> {
       return runCheck(rest);
     case 'diff':
       return runDiff(rest);
+    case 'canary':
+      return runCanary(rest);
     default:
-      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, diff, fn, kustomize-plugin, apply and reconcile.`);
+      throw new UsageError(`unknown command ${command}; the commands are render, fragment, prune, explain, check, diff, canary, fn, kustomize-plugin, apply and reconcile.`);
   }
 }
 
