@@ -2,8 +2,6 @@
 // cluster mode. Lists the RouteFragments in the cluster, renders them with the one merge, and
 // writes the VirtualServices and DestinationRules that changed (src/cluster/reconcile.ts).
 import { existsSync, statSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
-import { PARSE_OPTIONS, MAX_ALIAS_COUNT } from '../krm/yaml.ts';
 import type { Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { connect } from '../cluster/client.ts';
@@ -14,7 +12,8 @@ import { describeStep } from '../cluster/plan.ts';
 import { reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
 import { parseFlags } from './args.ts';
 import { RECONCILE_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, printResults, readTextFile, UsageError } from './io.ts';
+import { displayPath, exitCodeFor, InputError, printResults, UsageError } from './io.ts';
+import { readPolicy } from './render.ts';
 import { RENDERED_BY } from './version.ts';
 
 /** Failures of the cluster or of the connection are one error line and exit 1, never a stack trace. */
@@ -121,18 +120,10 @@ function conflictNote(outcome: ReconcileOutcome): Result[] {
   return [{ severity: 'info', message: `namespace ${outcome.namespace}: ${outcome.conflicts} conflict${outcome.conflicts === 1 ? '' : 's'} with other writers, resolved by reading again (${outcome.rounds} rounds).` }];
 }
 
-/** The RoutingPolicy file, as the merge reads it; the merge reports what is wrong inside it. */
+/** The RoutingPolicy file, read by the same bounded reader as render's --policy; the merge reports what is wrong inside it. */
 export function readPolicyFile(path: string): Sourced<unknown> {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--policy ${path}: no such file.`);
-  const name = displayPath(path);
-  const docs = parseAllDocuments(readTextFile(path), PARSE_OPTIONS);
-  const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null) : [];
-  const broken = list.find((d) => d.errors.length > 0);
-  if (broken) throw new InputError(`${name} is not valid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
-  if (list.length !== 1) throw new InputError(`${name} holds ${list.length} objects; --policy takes a file with one RoutingPolicy.`);
-  try {
-    return { object: list[0]!.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), source: { path: name } };
-  } catch {
-    throw new InputError(`${name}: its YAML aliases expand too far; write the values out.`);
-  }
+  const read = readPolicy(path).read();
+  if ('problem' in read) throw new InputError(`${displayPath(path)}: ${read.problem}`);
+  return { object: read.object, source: { path: displayPath(path) } };
 }

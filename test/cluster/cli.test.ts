@@ -1,7 +1,7 @@
 // The cluster commands as users run them: the built bundle in a child process, talking to the fake
 // API server over loopback. Also: render and the KRM function never load @kubernetes/client-node.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,31 @@ describe('switchyard apply and reconcile', () => {
     expect(invalid.stderr).toContain('error: RouteFragment x (stdin): spec.subset is required');
     expect(invalid.stderr).toContain('error: stdin, document 2 is ConfigMap; apply writes RouteFragments (switchyard.dev/v1alpha1) only');
     expect(server.get('routefragments', 'shop', 'x')).toBeUndefined();
+  });
+
+  it('apply and reconcile read files through render\'s bounded reader: 5,000 levels of nesting is a named error, not a stack overflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-deep-'));
+    try {
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      const fragmentFile = join(dir, 'deep.yaml');
+      writeFileSync(fragmentFile, `apiVersion: switchyard.dev/v1alpha1\nkind: RouteFragment\nmetadata: {name: deep}\nspec: {service: checkout, extra: ${deep}}\n`);
+      const policyFile = join(dir, 'policy.yaml');
+      writeFileSync(policyFile, `apiVersion: switchyard.dev/v1alpha1\nkind: RoutingPolicy\nmetadata: {name: p}\nspec: {x: ${deep}}\n`);
+      const [apply, reconcile, render] = await Promise.all([
+        switchyard(['apply', '--kubeconfig', server.kubeconfig, fragmentFile]),
+        switchyard(['reconcile', '-n', 'shop', '--policy', policyFile, '--kubeconfig', server.kubeconfig]),
+        switchyard(['render', '--policy', policyFile, fragmentFile]),
+      ]);
+      for (const result of [apply, reconcile, render]) {
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain('nests collections more than 200 levels deep');
+        expect(result.stderr).not.toContain('Maximum call stack size exceeded');
+        noStackTrace(result.stderr);
+      }
+      expect(server.get('routefragments', 'shop', 'deep')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -93,14 +93,13 @@ const TOKEN = 'fake-token-for-tests';
 
 export class FakeApiServer {
   readonly requests: RequestAttributes[] = [];
-  /** While true, the garbage collector waits (a test can order events around it); collectGarbage() runs it. */
-  gcPaused = false;
   readonly history: StoredEvent[] = [];
   private readonly store = new Map<string, Obj>();
   private revision = 0;
   private readonly watchers = new Set<{ plural: string; namespace?: string; send: (event: StoredEvent) => void; end: () => void }>();
   private readonly hooks: Hook[] = [];
   private gcTimer: NodeJS.Timeout | undefined;
+  private paused = false;
   private stopped = false;
 
   private constructor(
@@ -146,6 +145,23 @@ export class FakeApiServer {
   /** Runs before a request is served (after its latency): lets a test write concurrently at a precise moment. */
   onRequest(hook: Hook): void {
     this.hooks.push(hook);
+  }
+
+  /**
+   * While true, the garbage collector waits (a test can order events around it); collectGarbage()
+   * runs it. Pausing also cancels a pass already scheduled by an earlier write, and the timer checks
+   * the pause again when it fires: a pass started before the pause can never run during it.
+   */
+  get gcPaused(): boolean {
+    return this.paused;
+  }
+
+  set gcPaused(paused: boolean) {
+    this.paused = paused;
+    if (paused) {
+      clearTimeout(this.gcTimer);
+      this.gcTimer = undefined;
+    }
   }
 
   // ---- direct access, for seeding and assertions (no HTTP) ----
@@ -365,10 +381,10 @@ export class FakeApiServer {
   }
 
   private scheduleGc(): void {
-    if (this.gcTimer || this.stopped || this.gcPaused) return;
+    if (this.gcTimer || this.stopped || this.paused) return;
     this.gcTimer = setTimeout(() => {
       this.gcTimer = undefined;
-      this.collectGarbage();
+      if (!this.paused && !this.stopped) this.collectGarbage();
     }, this.options.gcDelayMs ?? 5);
   }
 
