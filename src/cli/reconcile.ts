@@ -9,7 +9,8 @@ import { ClusterError, ConflictError, NotFoundError, type Cluster } from '../clu
 import { discoverNamespaces, runController } from '../cluster/controller.ts';
 import { DEFAULT_LEASE_TIMINGS } from '../cluster/lease.ts';
 import { describeStep } from '../cluster/plan.ts';
-import { reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
+import { Health, serveHealth } from '../cluster/health.ts';
+import { DEFAULT_SETTLE_MS, reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
 import { parseFlags } from './args.ts';
 import { RECONCILE_HELP } from './help.ts';
 import { displayPath, exitCodeFor, InputError, printResults, UsageError } from './io.ts';
@@ -34,7 +35,13 @@ const OPTIONS = {
   'all-namespaces': { type: 'boolean', short: 'A' },
   policy: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'dry-run-server': { type: 'boolean' },
   watch: { type: 'boolean', short: 'w' },
+  settle: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'adopt-policy': { type: 'boolean' },
+  'health-address': { type: 'string' },
+  'health-port': { type: 'string' },
   kubeconfig: { type: 'string' },
   lease: { type: 'string' },
   now: { type: 'string' },
@@ -42,7 +49,23 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runReconcile(args: string[]): Promise<number> {
+/** `--dry-run=server` and `--dry-run=client` as kubectl spells them (node's parseArgs has no optional values). */
+const dryRunSpelling = (arg: string): string => {
+  if (arg === '--dry-run=server') return '--dry-run-server';
+  if (arg === '--dry-run=client') return '--dry-run';
+  if (arg.startsWith('--dry-run=')) throw new UsageError(`${arg}: use --dry-run (computed here) or --dry-run=server (the API server and its webhooks judge every write).`);
+  return arg;
+};
+
+/** `10s`, `500ms`, `2m` or a number of seconds, as milliseconds. */
+function parseDuration(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
+  if (!match) throw new UsageError(`${flag} ${value} is not a duration; use 10s, 500ms or 2m.`);
+  return Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 }[match[2] ?? 's'] ?? 1000);
+}
+
+export async function runReconcile(argv: string[]): Promise<number> {
+  const args = argv.map(dryRunSpelling);
   const { values, positionals } = parseFlags(args, OPTIONS);
   if (values.help) {
     process.stdout.write(`${RECONCILE_HELP}\n`);
@@ -51,27 +74,38 @@ export async function runReconcile(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`reconcile takes no arguments (got ${positionals.join(' ')}); it reads the fragments from the cluster.`);
   if (values.namespace !== undefined && values['all-namespaces']) throw new UsageError('-n NAMESPACE and -A (all namespaces) exclude each other; give one.');
   if (values.policy === undefined) throw new UsageError('reconcile needs --policy FILE, the RoutingPolicy (in a cluster, mount it from a ConfigMap).');
-  if (values.watch && values['dry-run']) throw new UsageError('--dry-run and --watch exclude each other: --dry-run shows one plan and writes nothing.');
+  const dryRun = values['dry-run-server'] ? ('server' as const) : values['dry-run'] === true;
+  if (values.watch && dryRun) throw new UsageError('--dry-run and --watch exclude each other: --dry-run shows one plan and writes nothing.');
+  if (!values.watch && (values['health-address'] !== undefined || values['health-port'] !== undefined)) throw new UsageError('--health-address and --health-port apply to --watch only.');
+  const settleMs = values.settle === undefined ? DEFAULT_SETTLE_MS : parseDuration('--settle', values.settle);
+  const requestTimeoutMs = values['request-timeout'] === undefined ? undefined : parseDuration('--request-timeout', values['request-timeout']);
+  if (requestTimeoutMs === 0) throw new UsageError('--request-timeout 0 would let one hung request stop routing; give a duration such as 30s.');
+  const healthPort = values['health-port'] === undefined ? 8081 : Number(values['health-port']);
+  if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) throw new UsageError(`--health-port ${values['health-port']} is not a port (0 to 65535).`);
   if (values.watch && values.now !== undefined) throw new UsageError('--now applies to one reconcile; --watch always judges expiry by the clock.');
   if (!values.watch && values.lease !== undefined) throw new UsageError('--lease applies to --watch only.');
-  const now = values.now === undefined ? undefined : new Date(values.now);
-  if (now && Number.isNaN(now.getTime())) throw new UsageError(`--now ${values.now} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
+  const fixed = values.now === undefined ? undefined : new Date(values.now);
+  if (fixed && Number.isNaN(fixed.getTime())) throw new UsageError(`--now ${values.now} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
+  // --now fixes the start; the clock still runs from there, so a settle wait ends.
+  const started = Date.now();
+  const now = () => (fixed ? new Date(fixed.getTime() + Date.now() - started) : new Date());
   const policyPath = values.policy;
   const loadPolicy = () => readPolicyFile(policyPath);
   loadPolicy(); // a missing or unreadable policy is reported before connecting
 
   return reportingClusterErrors(async () => {
-    const cluster = await connect(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {});
+    const cluster = await connect({ ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}), ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}) });
     const namespace = values['all-namespaces'] ? undefined : (values.namespace ?? cluster.defaultNamespace);
-    if (values.watch) return watch(cluster, namespace, loadPolicy, values.lease);
+    const adoptPolicy = values['adopt-policy'] === true;
+    if (values.watch) return watch(cluster, namespace, loadPolicy, values.lease, { settleMs, adoptPolicy, healthAddress: values['health-address'] ?? '127.0.0.1', healthPort });
     const namespaces = namespace ?? (await discoverNamespaces(cluster));
     const outcomes: ReconcileOutcome[] = [];
     for (const ns of typeof namespaces === 'string' ? [namespaces] : namespaces) {
       outcomes.push(
-        await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now: () => now ?? new Date(), renderedBy: RENDERED_BY, dryRun: values['dry-run'] === true }),
+        await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now, renderedBy: RENDERED_BY, dryRun, settleMs, adoptPolicy }),
       );
     }
-    if (values['dry-run']) {
+    if (dryRun === true) {
       const planned = outcomes.flatMap((o) => o.planned);
       process.stdout.write(planned.map((step) => `${describeStep(step)}\n`).join(''));
     }
@@ -82,7 +116,14 @@ export async function runReconcile(args: string[]): Promise<number> {
   });
 }
 
-async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy: () => Sourced<unknown>, lease: string | undefined): Promise<number> {
+interface WatchSettings {
+  settleMs: number;
+  adoptPolicy: boolean;
+  healthAddress: string;
+  healthPort: number;
+}
+
+async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy: () => Sourced<unknown>, lease: string | undefined, settings: WatchSettings): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGTERM', onSignal);
@@ -92,8 +133,20 @@ async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy
   const { hostname } = await import('node:os');
   const identity = `${process.env.POD_NAME ?? hostname()}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
   const lastReport = new Map<string, string>();
-  printResults([{ severity: 'info', message: `watching ${namespace ? `namespace ${namespace}` : 'all namespaces'} on ${cluster.server} as ${identity} (Lease ${leaseNamespace}/${leaseName}).` }]);
+  // Stalled: longer than a reconcile's bounded requests could explain, and longer than the 60 s resync.
+  const health = new Health(120_000);
+  const probes = await serveHealth(health, settings.healthAddress, settings.healthPort).catch((error: Error) => {
+    throw new ClusterError(`cannot serve the health probes on ${settings.healthAddress}:${settings.healthPort}: ${error.message}; choose another --health-port.`);
+  });
+  printResults([
+    {
+      severity: 'info',
+      message: `watching ${namespace ? `namespace ${namespace}` : 'all namespaces'} on ${cluster.server} as ${identity} (Lease ${leaseNamespace}/${leaseName}); probes on http://${settings.healthAddress}:${probes.port}/livez and /readyz.`,
+    },
+  ]);
   await runController({
+    health,
+    reconcile: { settleMs: settings.settleMs, adoptPolicy: settings.adoptPolicy },
     cluster,
     namespace,
     loadPolicy,
@@ -110,6 +163,7 @@ async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy
       lastReport.set(outcome.namespace, key);
     },
   });
+  await probes.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   return 0;

@@ -82,6 +82,7 @@ describe('least-privilege RBAC manifests', () => {
         signal: stop.signal,
         leaderElection: { namespace: 'switchyard-system', name: 'switchyard-reconcile', identity: 'a', timings: { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 50 } },
         debounceMs: 10,
+        reconcile: { settleMs: 0 },
         report: () => undefined,
       });
       await eventually(() => routeNames(server, 'payments', 'other'), (r) => r !== undefined);
