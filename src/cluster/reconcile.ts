@@ -192,7 +192,14 @@ function refusal(error: ClusterError & FailedStep): Result {
   if (error instanceof FieldConflictError) {
     return { severity: 'error', resourceRef: ref, message: `${object}: another field manager (${error.managers.join(', ') || 'named in the message'}) owns fields Switchyard writes, so service ${step.service} is not written: the API server said ${quoted}; ${CO_MANAGER_FIX}` };
   }
-  const hint = error.status === undefined ? 'it did not answer; the next reconcile tries again.' : error.status === 429 ? 'the API server is overloaded; the next reconcile tries again.' : 'fix what it names (a webhook refusing an object names the field); the other services were written.';
+  const hint =
+    error.status === undefined
+      ? 'the next reconcile tries again; the other services were written.'
+      : error.status === 429
+        ? 'the API server is overloaded; the next reconcile tries again; the other services were written.'
+        : error.status >= 500
+          ? 'the API server failed; the next reconcile tries again; the other services were written.'
+          : 'fix what it names (a webhook that refuses an object says why); the other services were written.';
   return { severity: 'error', resourceRef: ref, message: `${object}: the write was refused, so service ${step.service} is not written this time: ${quoted} (${error.status ? `HTTP ${error.status}` : 'no answer'}); ${hint}` };
 }
 

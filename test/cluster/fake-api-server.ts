@@ -137,7 +137,7 @@ export class FakeApiServer {
   readonly history: StoredEvent[] = [];
   private readonly store = new Map<string, Obj>();
   private revision = 0;
-  private readonly watchers = new Set<{ plural: string; namespace?: string; send: (event: StoredEvent) => void; end: () => void }>();
+  private readonly watchers = new Set<{ plural: string; namespace?: string; send: (event: StoredEvent) => void; end: () => void; error: (status: object) => void }>();
   private readonly hooks: Hook[] = [];
   private gcTimer: NodeJS.Timeout | undefined;
   private readonly namespaces = new Map<string, 'Active' | 'Terminating'>();
@@ -455,11 +455,26 @@ export class FakeApiServer {
         if (matches(e)) write(e);
       },
       end: () => res.end(),
+      error: (body: object) => {
+        res.write(`${JSON.stringify({ type: 'ERROR', object: body })}\n`);
+        res.end();
+      },
     };
     this.watchers.add(watcher);
     const forget = () => this.watchers.delete(watcher);
     req.on('close', forget);
     res.on('close', forget);
+  }
+
+  /** How many watches of a resource are open. */
+  openWatches(plural: string): number {
+    return [...this.watchers].filter((w) => w.plural === plural).length;
+  }
+
+  /** Ends every open watch with an ERROR event, as kube-apiserver does (410 Gone when the resourceVersion is too old). */
+  failWatches(code = 410, message = 'too old resource version: 1 (2)'): void {
+    for (const w of this.watchers) w.error(status(code, code === 410 ? 'Expired' : 'InternalError', message));
+    this.watchers.clear();
   }
 
   /** Ends every open watch, as an API server restart or a load balancer timeout would. */
