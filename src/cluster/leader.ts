@@ -37,6 +37,8 @@ export class LeaderElector {
     while (!signal.aborted) {
       const attempt = await this.bounded(this.options.timings.renewDeadlineMs);
       this.options.health?.beat();
+      // A replica that follows is as ready as the leader: it answers, and takes over when needed.
+      if (attempt === 'following') this.options.health?.markStarted();
       if (attempt === 'leading') {
         this.options.log?.(`leading: Lease ${this.options.namespace}/${this.options.name} is held by ${this.options.identity}.`);
         return true;
