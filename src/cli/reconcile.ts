@@ -101,9 +101,13 @@ export async function runReconcile(argv: string[]): Promise<number> {
     const namespaces = namespace ?? (await discoverNamespaces(cluster));
     const outcomes: ReconcileOutcome[] = [];
     for (const ns of typeof namespaces === 'string' ? [namespaces] : namespaces) {
-      outcomes.push(
-        await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now, renderedBy: RENDERED_BY, dryRun, settleMs, adoptPolicy }),
-      );
+      try {
+        outcomes.push(await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now, renderedBy: RENDERED_BY, dryRun, settleMs, adoptPolicy }));
+      } catch (error) {
+        // A namespace the API server would not read (a hung or refused list) fails alone; the others are reconciled.
+        if (!(error instanceof ClusterError)) throw error;
+        outcomes.push({ namespace: ns, ok: false, results: [{ severity: 'error', message: `namespace ${ns}: ${error.message}` }], writes: [], written: [], planned: [], conflicts: 0, rounds: 0 });
+      }
     }
     if (dryRun === true) {
       const planned = outcomes.flatMap((o) => o.planned);

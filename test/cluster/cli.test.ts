@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, ROOT, run } from '../e2e/tools.ts';
 import { FakeApiServer } from './fake-api-server.ts';
-import { deployment, eventually, routeNames, subsetNames } from './helpers.ts';
+import { brokenMoments, deployment, eventually, routeNames, subsetNames } from './helpers.ts';
 
 interface Ran {
   status: number | null;
@@ -142,13 +142,39 @@ describe('switchyard apply and reconcile', () => {
     await gone.stop();
     const unreachable = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', '--kubeconfig', gone.kubeconfig]);
     expect(unreachable.status).toBe(1);
-    expect(unreachable.stderr).toMatch(/^error: cannot list virtualservices\.networking\.istio\.io in namespace shop: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer \(.*ECONNREFUSED.*\)\.\n$/);
+    expect(unreachable.stderr).toMatch(/^error: namespace shop: cannot list virtualservices\.networking\.istio\.io in namespace shop: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer \(.*ECONNREFUSED.*\)\.\n$/);
 
     const invalid = await switchyard(['apply', '--kubeconfig', server.kubeconfig, '-'], { input: 'apiVersion: switchyard.dev/v1alpha1\nkind: RouteFragment\nmetadata: {name: x}\nspec: {service: checkout}\n---\nkind: ConfigMap\n' });
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toContain('error: RouteFragment x (stdin): spec.subset is required');
     expect(invalid.stderr).toContain('error: stdin, document 2 is ConfigMap; apply writes RouteFragments (switchyard.dev/v1alpha1) only');
     expect(server.get('routefragments', 'shop', 'x')).toBeUndefined();
+  });
+
+  it('reconcile -A against a server that hangs one namespace\'s list, refuses one service and answers 429: bounded, every other service written', async () => {
+    let throttled = 0;
+    const hostile = await FakeApiServer.start({
+      hang: (r) => r.verb === 'list' && r.resource === 'deployments' && r.namespace === 'stuck',
+      webhook: (r, o) => (r.resource === 'virtualservices' && o.metadata.name === 'payments' ? 'refused for the test' : undefined),
+      fault: (r) => (r.verb === 'create' && r.resource === 'destinationrules' && throttled++ === 0 ? { code: 429, message: 'slow down', retryAfterSeconds: 0 } : undefined),
+    });
+    try {
+      const fragment = (ns: string, service: string) => ({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'RouteFragment', metadata: { name: `${service}-v1`, namespace: ns }, spec: { service, subset: { name: 'v1', labels: { app: service, version: 'v1' } }, release: { environment: 'production', revision: 1 } } });
+      hostile.put('routefragments', fragment('stuck', 'checkout'));
+      hostile.put('routefragments', fragment('shop', 'checkout'));
+      hostile.put('routefragments', fragment('shop', 'payments'));
+      const result = await switchyard(['reconcile', '-A', '--policy', POLICY_FILE, '--settle', '0', '--request-timeout', '500ms', '--kubeconfig', hostile.kubeconfig]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/error: namespace stuck: cannot list deployments\.apps in namespace stuck: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer within 0\.5 s\./);
+      expect(result.stderr).toContain('error: VirtualService shop/payments: the write was refused');
+      expect(routeNames(hostile, 'checkout', 'shop')).toEqual(['environment:production', 'default:production']);
+      expect(routeNames(hostile, 'payments', 'shop')).toBeUndefined();
+      expect(throttled).toBeGreaterThan(1);
+      expect(brokenMoments(hostile.history)).toEqual([]);
+      noStackTrace(result.stderr);
+    } finally {
+      await hostile.stop();
+    }
   });
 
   it('apply and reconcile read files through render\'s bounded reader: 5,000 levels of nesting is a named error, not a stack overflow', async () => {
