@@ -124,8 +124,9 @@ async function lead(options: ControllerOptions, signal: AbortSignal): Promise<vo
             return end(new Error(`the API server sent an ERROR event: ${status.message ?? 'no message'}${status.code ? ` (HTTP ${status.code})` : ''}`));
           }
           if (type === 'BOOKMARK') return;
-          const trouble = watchTrouble.get(kind);
-          if (trouble) trouble.attempt = 0;
+          // Events do not reset the backoff: a restarted watch replays every object as ADDED, so a
+          // proxy that closes each stream after that would otherwise keep the shortest wait. Only
+          // a watch that lasted a minute does (restartWatch).
           const ns = relevant(kind, object);
           if (ns) queue.add(ns);
         },
