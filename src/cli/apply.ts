@@ -1,12 +1,12 @@
 // `switchyard apply [--owner deployment/NAME] [-n NS] FILE|FOLDER|-`: writes RouteFragments into the
 // cluster, owned by their Deployment, so that deleting the Deployment deletes the fragment.
 // The flow: switchyard fragment ... | switchyard apply --owner deployment/NAME -
-import { parseAllDocuments } from 'yaml';
 import { applyFragments, type ApplyInput } from '../cluster/apply.ts';
 import { connect } from '../cluster/client.ts';
 import { parseOwner } from '../cluster/owner.ts';
 import { describe } from '../cluster/resources.ts';
-import { MAX_ALIAS_COUNT, PARSE_OPTIONS } from '../krm/yaml.ts';
+import { parseStream } from '../krm/resource-list.ts';
+import { YamlBudget } from '../krm/yaml.ts';
 import { API_VERSION, FRAGMENT_KIND, type RouteFragment } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
@@ -34,7 +34,8 @@ export async function runApply(args: string[]): Promise<number> {
 
   const path = positionals[0]!;
   const sources = path === '-' ? [{ text: readStdin(), name: 'stdin' }] : listYamlFiles(path).map((file) => ({ text: readTextFile(file), name: displayPath(file) }));
-  const read = sources.map(({ text, name }) => readFragments(text, name));
+  const budget = new YamlBudget(); // all files together, as render reads them
+  const read = sources.map(({ text, name }) => readFragments(text, name, budget));
   const fragments = read.flatMap((r) => r.fragments);
   const results = read.flatMap((r) => r.results);
   if (results.length > 0 || fragments.length === 0) {
@@ -49,29 +50,24 @@ export async function runApply(args: string[]): Promise<number> {
   });
 }
 
-/** Every document must be a valid RouteFragment; all problems are collected before anything is written. */
-export function readFragments(text: string, source: string): { fragments: ApplyInput[]; results: Result[] } {
+/** Every document must be a valid RouteFragment; all problems are collected before anything is written. Read by render's bounded reader. */
+export function readFragments(text: string, source: string, budget = new YamlBudget()): { fragments: ApplyInput[]; results: Result[] } {
   const fragments: ApplyInput[] = [];
-  const results: Result[] = [];
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  (Array.isArray(docs) ? docs : []).forEach((doc, index) => {
-    if (doc.contents === null) return;
+  const parsed = parseStream(text, source, budget);
+  const results: Result[] = [...parsed.results];
+  for (const item of parsed.items) {
+    const index = item.source.index ?? 0;
     const where = `${source}, document ${index + 1}`;
-    if (doc.errors.length > 0) {
-      results.push({ severity: 'error', message: `${where} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, file: { path: source, index } });
-      return;
+    const read = item.read();
+    if ('problem' in read) {
+      results.push({ severity: 'error', message: `${where}: ${read.problem}`, file: { path: source, index } });
+      continue;
     }
-    let object: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
-    try {
-      object = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch {
-      results.push({ severity: 'error', message: `${where}: its YAML aliases expand too far; write the values out.`, file: { path: source, index } });
-      return;
-    }
+    const object = read.object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
     const kind = typeof object?.kind === 'string' ? object.kind : '(no kind)';
     if (kind !== FRAGMENT_KIND || object.apiVersion !== API_VERSION) {
       results.push({ severity: 'error', message: `${where} is ${kind}; apply writes RouteFragments (${API_VERSION}) only, use kubectl apply for anything else.`, file: { path: source, index } });
-      return;
+      continue;
     }
     const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '(unnamed)';
     const namespace = typeof object.metadata?.namespace === 'string' ? object.metadata.namespace : undefined;
@@ -85,6 +81,6 @@ export function readFragments(text: string, source: string): { fragments: ApplyI
       });
     }
     if (problems.length === 0) fragments.push({ fragment: object as RouteFragment, source });
-  });
+  }
   return { fragments, results };
 }

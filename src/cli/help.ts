@@ -79,16 +79,21 @@ Options:
   --now TIME   judge expiry at this RFC 3339 instant instead of the current time
   -h, --help   show this help`;
 
-export const RECONCILE_HELP = `Usage: switchyard reconcile --policy FILE [-n NAMESPACE | -A] [--dry-run] [--watch]
+export const RECONCILE_HELP = `Usage: switchyard reconcile --policy FILE [-n NAMESPACE | -A] [--dry-run[=server]] [--watch]
+                           [--settle DURATION] [--request-timeout DURATION] [--adopt-policy]
                            [--kubeconfig PATH] [--lease [NAMESPACE/]NAME] [--now TIME] [--quiet]
+                           [--health-address ADDRESS] [--health-port PORT]
 
 Cluster mode. Lists the RouteFragments of a namespace (and its Deployments, for spec.workload),
 merges them with the same rules as render, and writes each service's VirtualService and
-DestinationRule only where they changed, make-before-break: first the DestinationRule with the old
-and new subsets, then the VirtualService, then the DestinationRule without the retired subsets.
-Routes of a service with no live fragment left are deleted. Every write carries the
-resourceVersion it was computed from; on a conflict it reads again, renders again and retries
-with jittered backoff, so reconcilers running at once never lose a fragment.
+DestinationRule only where they changed (server-side apply, field manager switchyard),
+make-before-break in Envoy's time: first the DestinationRule with the old and new subsets, then,
+a settle time later, the VirtualService; a retired subset is removed by a reconcile a settle time
+after the routes stopped using it. Routes of a service with no live fragment left are deleted.
+Every write carries the resourceVersion it was computed from; on a conflict it reads again,
+renders again and retries with jittered backoff, so reconcilers running at once never lose a
+fragment. A write the API server refuses, fields another manager owns, or routes written by a
+newer Switchyard or with another policy stop that service only, and are named.
 Needs the package @kubernetes/client-node 1.x next to switchyard.
 
 Options:
@@ -96,20 +101,30 @@ Options:
   -n, --namespace NS   the namespace (default: the kubeconfig context's, else default)
   -A, --all-namespaces every namespace with RouteFragments or with routes Switchyard made
   --dry-run            print the writes it would make, one per line, and write nothing
+  --dry-run=server     send every write with dryRun=All: the API server and its admission
+                       webhooks (Istio's validation) judge them; nothing is stored
   -w, --watch          keep reconciling on every change (a controller); replicas elect a leader
                        through a coordination.k8s.io Lease; stops on SIGTERM or SIGINT
+  --settle DURATION    how long configuration takes to reach the proxies (default 10s; 0 writes
+                       all make-before-break steps at once)
+  --request-timeout DURATION  abandon any API request after this long (default 30s)
+  --adopt-policy       overwrite routes rendered with another RoutingPolicy (after a deliberate
+                       policy change; without it such routes are left alone and named)
   --lease [NS/]NAME    the Lease for --watch (default: switchyard-reconcile in the namespace, or
                        in the context's namespace with -A)
+  --health-address A   --watch: where /livez and /readyz are served (default 127.0.0.1; in a pod,
+                       its IP, so that the kubelet can probe it)
+  --health-port PORT   --watch: their port (default 8081; 0 picks a free one)
   --kubeconfig PATH    the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
-  --now TIME           judge expiry at this RFC 3339 instant instead of the current time
+  --now TIME           judge expiry from this RFC 3339 instant instead of the current time
   -q, --quiet          print errors and warnings only, not the info results
   -h, --help           show this help
 
 Example:
   switchyard reconcile -n shop --policy policy.yaml --dry-run
 
-Exit status: 0 reconciled (warnings allowed), 1 an error result (nothing written for that
-namespace) or a cluster failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
+Exit status: 0 reconciled (warnings allowed), 1 an error result (for a service: its writes were
+not made; the others were) or a cluster failure, 2 usage, 70 an internal error (a bug). Docs: docs/cluster.md.`;
 
 export const APPLY_HELP = `Usage: switchyard apply [--owner deployment/NAME] [-n NAMESPACE] [--kubeconfig PATH] FILE|-
 

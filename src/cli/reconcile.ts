@@ -2,8 +2,6 @@
 // cluster mode. Lists the RouteFragments in the cluster, renders them with the one merge, and
 // writes the VirtualServices and DestinationRules that changed (src/cluster/reconcile.ts).
 import { existsSync, statSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
-import { PARSE_OPTIONS, MAX_ALIAS_COUNT } from '../krm/yaml.ts';
 import type { Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import { connect } from '../cluster/client.ts';
@@ -11,10 +9,12 @@ import { ClusterError, ConflictError, NotFoundError, type Cluster } from '../clu
 import { discoverNamespaces, runController } from '../cluster/controller.ts';
 import { DEFAULT_LEASE_TIMINGS } from '../cluster/lease.ts';
 import { describeStep } from '../cluster/plan.ts';
-import { reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
+import { Health, serveHealth } from '../cluster/health.ts';
+import { DEFAULT_SETTLE_MS, reconcileNamespace, type ReconcileOutcome } from '../cluster/reconcile.ts';
 import { parseFlags } from './args.ts';
 import { RECONCILE_HELP } from './help.ts';
-import { displayPath, exitCodeFor, InputError, printResults, readTextFile, UsageError } from './io.ts';
+import { displayPath, exitCodeFor, InputError, printResults, UsageError } from './io.ts';
+import { readPolicy } from './render.ts';
 import { RENDERED_BY } from './version.ts';
 
 /** Failures of the cluster or of the connection are one error line and exit 1, never a stack trace. */
@@ -35,7 +35,13 @@ const OPTIONS = {
   'all-namespaces': { type: 'boolean', short: 'A' },
   policy: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'dry-run-server': { type: 'boolean' },
   watch: { type: 'boolean', short: 'w' },
+  settle: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'adopt-policy': { type: 'boolean' },
+  'health-address': { type: 'string' },
+  'health-port': { type: 'string' },
   kubeconfig: { type: 'string' },
   lease: { type: 'string' },
   now: { type: 'string' },
@@ -43,7 +49,23 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export async function runReconcile(args: string[]): Promise<number> {
+/** `--dry-run=server` and `--dry-run=client` as kubectl spells them (node's parseArgs has no optional values). */
+const dryRunSpelling = (arg: string): string => {
+  if (arg === '--dry-run=server') return '--dry-run-server';
+  if (arg === '--dry-run=client') return '--dry-run';
+  if (arg.startsWith('--dry-run=')) throw new UsageError(`${arg}: use --dry-run (computed here) or --dry-run=server (the API server and its webhooks judge every write).`);
+  return arg;
+};
+
+/** `10s`, `500ms`, `2m` or a number of seconds, as milliseconds. */
+function parseDuration(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
+  if (!match) throw new UsageError(`${flag} ${value} is not a duration; use 10s, 500ms or 2m.`);
+  return Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 }[match[2] ?? 's'] ?? 1000);
+}
+
+export async function runReconcile(argv: string[]): Promise<number> {
+  const args = argv.map(dryRunSpelling);
   const { values, positionals } = parseFlags(args, OPTIONS);
   if (values.help) {
     process.stdout.write(`${RECONCILE_HELP}\n`);
@@ -52,27 +74,42 @@ export async function runReconcile(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`reconcile takes no arguments (got ${positionals.join(' ')}); it reads the fragments from the cluster.`);
   if (values.namespace !== undefined && values['all-namespaces']) throw new UsageError('-n NAMESPACE and -A (all namespaces) exclude each other; give one.');
   if (values.policy === undefined) throw new UsageError('reconcile needs --policy FILE, the RoutingPolicy (in a cluster, mount it from a ConfigMap).');
-  if (values.watch && values['dry-run']) throw new UsageError('--dry-run and --watch exclude each other: --dry-run shows one plan and writes nothing.');
+  const dryRun = values['dry-run-server'] ? ('server' as const) : values['dry-run'] === true;
+  if (values.watch && dryRun) throw new UsageError('--dry-run and --watch exclude each other: --dry-run shows one plan and writes nothing.');
+  if (!values.watch && (values['health-address'] !== undefined || values['health-port'] !== undefined)) throw new UsageError('--health-address and --health-port apply to --watch only.');
+  const settleMs = values.settle === undefined ? DEFAULT_SETTLE_MS : parseDuration('--settle', values.settle);
+  const requestTimeoutMs = values['request-timeout'] === undefined ? undefined : parseDuration('--request-timeout', values['request-timeout']);
+  if (requestTimeoutMs === 0) throw new UsageError('--request-timeout 0 would let one hung request stop routing; give a duration such as 30s.');
+  const healthPort = values['health-port'] === undefined ? 8081 : Number(values['health-port']);
+  if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) throw new UsageError(`--health-port ${values['health-port']} is not a port (0 to 65535).`);
   if (values.watch && values.now !== undefined) throw new UsageError('--now applies to one reconcile; --watch always judges expiry by the clock.');
   if (!values.watch && values.lease !== undefined) throw new UsageError('--lease applies to --watch only.');
-  const now = values.now === undefined ? undefined : new Date(values.now);
-  if (now && Number.isNaN(now.getTime())) throw new UsageError(`--now ${values.now} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
+  const fixed = values.now === undefined ? undefined : new Date(values.now);
+  if (fixed && Number.isNaN(fixed.getTime())) throw new UsageError(`--now ${values.now} is not an instant; use RFC 3339, such as 2026-12-24T00:00:00Z.`);
+  // --now fixes the start; the clock still runs from there, so a settle wait ends.
+  const started = Date.now();
+  const now = () => (fixed ? new Date(fixed.getTime() + Date.now() - started) : new Date());
   const policyPath = values.policy;
   const loadPolicy = () => readPolicyFile(policyPath);
   loadPolicy(); // a missing or unreadable policy is reported before connecting
 
   return reportingClusterErrors(async () => {
-    const cluster = await connect(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {});
+    const cluster = await connect({ ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}), ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}) });
     const namespace = values['all-namespaces'] ? undefined : (values.namespace ?? cluster.defaultNamespace);
-    if (values.watch) return watch(cluster, namespace, loadPolicy, values.lease);
+    const adoptPolicy = values['adopt-policy'] === true;
+    if (values.watch) return watch(cluster, namespace, loadPolicy, values.lease, { settleMs, adoptPolicy, healthAddress: values['health-address'] ?? '127.0.0.1', healthPort });
     const namespaces = namespace ?? (await discoverNamespaces(cluster));
     const outcomes: ReconcileOutcome[] = [];
     for (const ns of typeof namespaces === 'string' ? [namespaces] : namespaces) {
-      outcomes.push(
-        await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now: () => now ?? new Date(), renderedBy: RENDERED_BY, dryRun: values['dry-run'] === true }),
-      );
+      try {
+        outcomes.push(await reconcileNamespace({ cluster, namespace: ns, policy: loadPolicy(), now, renderedBy: RENDERED_BY, dryRun, settleMs, adoptPolicy }));
+      } catch (error) {
+        // A namespace the API server would not read (a hung or refused list) fails alone; the others are reconciled.
+        if (!(error instanceof ClusterError)) throw error;
+        outcomes.push({ namespace: ns, ok: false, results: [{ severity: 'error', message: `namespace ${ns}: ${error.message}` }], writes: [], written: [], planned: [], conflicts: 0, rounds: 0 });
+      }
     }
-    if (values['dry-run']) {
+    if (dryRun === true) {
       const planned = outcomes.flatMap((o) => o.planned);
       process.stdout.write(planned.map((step) => `${describeStep(step)}\n`).join(''));
     }
@@ -83,7 +120,14 @@ export async function runReconcile(args: string[]): Promise<number> {
   });
 }
 
-async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy: () => Sourced<unknown>, lease: string | undefined): Promise<number> {
+interface WatchSettings {
+  settleMs: number;
+  adoptPolicy: boolean;
+  healthAddress: string;
+  healthPort: number;
+}
+
+async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy: () => Sourced<unknown>, lease: string | undefined, settings: WatchSettings): Promise<number> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGTERM', onSignal);
@@ -93,8 +137,20 @@ async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy
   const { hostname } = await import('node:os');
   const identity = `${process.env.POD_NAME ?? hostname()}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
   const lastReport = new Map<string, string>();
-  printResults([{ severity: 'info', message: `watching ${namespace ? `namespace ${namespace}` : 'all namespaces'} on ${cluster.server} as ${identity} (Lease ${leaseNamespace}/${leaseName}).` }]);
+  // Stalled: longer than a reconcile's bounded requests could explain, and longer than the 60 s resync.
+  const health = new Health(120_000);
+  const probes = await serveHealth(health, settings.healthAddress, settings.healthPort).catch((error: Error) => {
+    throw new ClusterError(`cannot serve the health probes on ${settings.healthAddress}:${settings.healthPort}: ${error.message}; choose another --health-port.`);
+  });
+  printResults([
+    {
+      severity: 'info',
+      message: `watching ${namespace ? `namespace ${namespace}` : 'all namespaces'} on ${cluster.server} as ${identity} (Lease ${leaseNamespace}/${leaseName}); probes on http://${settings.healthAddress}:${probes.port}/livez and /readyz.`,
+    },
+  ]);
   await runController({
+    health,
+    reconcile: { settleMs: settings.settleMs, adoptPolicy: settings.adoptPolicy },
     cluster,
     namespace,
     loadPolicy,
@@ -111,6 +167,7 @@ async function watch(cluster: Cluster, namespace: string | undefined, loadPolicy
       lastReport.set(outcome.namespace, key);
     },
   });
+  await probes.close();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   return 0;
@@ -121,18 +178,10 @@ function conflictNote(outcome: ReconcileOutcome): Result[] {
   return [{ severity: 'info', message: `namespace ${outcome.namespace}: ${outcome.conflicts} conflict${outcome.conflicts === 1 ? '' : 's'} with other writers, resolved by reading again (${outcome.rounds} rounds).` }];
 }
 
-/** The RoutingPolicy file, as the merge reads it; the merge reports what is wrong inside it. */
+/** The RoutingPolicy file, read by the same bounded reader as render's --policy; the merge reports what is wrong inside it. */
 export function readPolicyFile(path: string): Sourced<unknown> {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--policy ${path}: no such file.`);
-  const name = displayPath(path);
-  const docs = parseAllDocuments(readTextFile(path), PARSE_OPTIONS);
-  const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null) : [];
-  const broken = list.find((d) => d.errors.length > 0);
-  if (broken) throw new InputError(`${name} is not valid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
-  if (list.length !== 1) throw new InputError(`${name} holds ${list.length} objects; --policy takes a file with one RoutingPolicy.`);
-  try {
-    return { object: list[0]!.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), source: { path: name } };
-  } catch {
-    throw new InputError(`${name}: its YAML aliases expand too far; write the values out.`);
-  }
+  const read = readPolicy(path).read();
+  if ('problem' in read) throw new InputError(`${displayPath(path)}: ${read.problem}`);
+  return { object: read.object, source: { path: displayPath(path) } };
 }

@@ -13,6 +13,16 @@ export interface DeletePreconditions {
   uid?: string;
 }
 
+/** How a write is made: `dryRun` asks the API server to run every stage (admission webhooks included) and persist nothing (`dryRun=All`). */
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Server-side apply only: take over fields other managers own. Switchyard uses it only for fields Switchyard 0.1 wrote. */
+  force?: boolean;
+}
+
+/** The field manager every Switchyard write names (server-side apply's `fieldManager`). */
+export const FIELD_MANAGER = 'switchyard';
+
 export interface Cluster {
   /** The namespace of the kubeconfig's current context (in a pod: its own), else `default`. */
   readonly defaultNamespace: string;
@@ -23,11 +33,17 @@ export interface Cluster {
   /** The object, or undefined when there is none. */
   get(kind: ResourceKind, namespace: string, name: string): Promise<ClusterObject | undefined>;
   /** Creates; throws ConflictError when the name is taken. */
-  create(kind: ResourceKind, namespace: string, object: ClusterObject): Promise<ClusterObject>;
+  create(kind: ResourceKind, namespace: string, object: ClusterObject, options?: WriteOptions): Promise<ClusterObject>;
   /** Replaces; with metadata.resourceVersion set, throws ConflictError when the object changed since. */
   replace(kind: ResourceKind, namespace: string, object: ClusterObject): Promise<ClusterObject>;
+  /**
+   * Server-side apply as field manager `switchyard` (never forced): creates or updates the fields
+   * `object` names. With metadata.resourceVersion set, throws ConflictError when the object changed
+   * since; throws FieldConflictError when another manager owns a field it would change.
+   */
+  apply(kind: ResourceKind, namespace: string, object: ClusterObject, options?: WriteOptions): Promise<ClusterObject>;
   /** Deletes (the garbage collector removes dependents in the background); throws ConflictError when a precondition fails. */
-  remove(kind: ResourceKind, namespace: string, name: string, preconditions?: DeletePreconditions): Promise<void>;
+  remove(kind: ResourceKind, namespace: string, name: string, preconditions?: DeletePreconditions, options?: WriteOptions): Promise<void>;
   /** Calls `onEvent` for each change until stopped; `onEnd` when the server or the network ends the watch. */
   watch(kind: ResourceKind, namespace: string | undefined, onEvent: (type: WatchEvent, object: ClusterObject) => void, onEnd: (error?: Error) => void): Promise<Watching>;
 }
@@ -43,7 +59,21 @@ export class ClusterError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** The server's own message (its Status object), quoted in results. */
+    readonly serverMessage?: string,
   ) {
     super(message);
+  }
+}
+
+/** 409 from server-side apply: another field manager owns fields this write would change. Never retried, never forced. */
+export class FieldConflictError extends ClusterError {
+  constructor(
+    message: string,
+    serverMessage: string,
+    /** The managers the server named. */
+    readonly managers: readonly string[],
+  ) {
+    super(message, 409, serverMessage);
   }
 }

@@ -3,6 +3,7 @@
 // leader makes still carries a resourceVersion precondition (docs/decisions/reconcile-concurrency.md),
 // so a leader that lost its lease without noticing yet cannot overwrite a newer leader's routes.
 import { sleep } from './backoff.ts';
+import type { Health } from './health.ts';
 import { ClusterError, ConflictError, type Cluster } from './cluster.ts';
 import { decideLease, holderOf, releasedLease, type LeaseTimings, type Observation } from './lease.ts';
 
@@ -14,9 +15,16 @@ export interface LeaderOptions {
   timings: LeaseTimings;
   /** Told when this candidate starts or stops leading, and why. */
   log?: (message: string) => void;
+  /** Told of every attempt, for the liveness probe. */
+  health?: Health;
+  /** The clock (ms); a parameter for tests. */
+  clock?: () => number;
 }
 
-type Attempt = 'leading' | 'following' | 'failed';
+/** client-go's wait.JitterUntil factor for acquiring (leaderelection.JitterFactor). */
+export const JITTER_FACTOR = 1.2;
+
+type Attempt = 'leading' | 'following' | 'failed' | 'timeout';
 
 export class LeaderElector {
   private observed: Observation | undefined;
@@ -24,36 +32,70 @@ export class LeaderElector {
 
   constructor(private readonly options: LeaderOptions) {}
 
-  /** Resolves true once this candidate leads, false when `signal` aborts first. */
+  /** Resolves true once this candidate leads, false when `signal` aborts first. Like client-go's acquire: retryPeriod with jitter 1.2 between attempts. */
   async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if ((await this.attempt()) === 'leading') {
+      const attempt = await this.bounded(this.options.timings.renewDeadlineMs);
+      this.options.health?.beat();
+      // A replica that follows is as ready as the leader: it answers, and takes over when needed.
+      if (attempt === 'following') this.options.health?.markStarted();
+      if (attempt === 'leading') {
         this.options.log?.(`leading: Lease ${this.options.namespace}/${this.options.name} is held by ${this.options.identity}.`);
         return true;
       }
-      // client-go waits retryPeriod with up to 20% jitter between attempts.
-      await sleep(this.options.timings.retryPeriodMs * (1 + 0.2 * Math.random()), signal);
+      await sleep(this.options.timings.retryPeriodMs * (1 + JITTER_FACTOR * Math.random()), signal);
     }
     return false;
   }
 
-  /** While leading: renews the Lease; resolves 'lost' when it could not, 'stopped' when `signal` aborts. */
+  /**
+   * While leading: renews the Lease; resolves 'lost' when it could not, 'stopped' when `signal` aborts.
+   * Like client-go's renew: every retryPeriod, try to renew, retrying every retryPeriod, until the
+   * renew deadline from the first try of that round; each try is cut off at what is left of the
+   * deadline, so a request that hangs cannot keep a leader leading past it.
+   */
   async hold(signal: AbortSignal): Promise<'lost' | 'stopped'> {
-    let renewed = Date.now();
+    const { timings } = this.options;
+    const clock = this.options.clock ?? Date.now;
     while (!signal.aborted) {
-      await sleep(this.options.timings.retryPeriodMs, signal);
+      await sleep(timings.retryPeriodMs, signal);
       if (signal.aborted) break;
-      const attempt = await this.attempt();
-      if (attempt === 'leading') renewed = Date.now();
-      else if (attempt === 'following') {
-        this.options.log?.(`stopped leading: Lease ${this.options.namespace}/${this.options.name} is now held by ${this.holder}.`);
-        return 'lost';
-      } else if (Date.now() - renewed > this.options.timings.renewDeadlineMs) {
-        this.options.log?.(`stopped leading: could not renew Lease ${this.options.namespace}/${this.options.name} for ${this.options.timings.renewDeadlineMs} ms.`);
+      const deadline = clock() + timings.renewDeadlineMs;
+      let renewed = false;
+      while (!signal.aborted && clock() < deadline) {
+        const attempt = await this.bounded(deadline - clock());
+        this.options.health?.beat();
+        if (attempt === 'leading') {
+          renewed = true;
+          break;
+        }
+        if (attempt === 'following') {
+          this.options.log?.(`stopped leading: Lease ${this.options.namespace}/${this.options.name} is now held by ${this.holder}.`);
+          return 'lost';
+        }
+        const left = deadline - clock();
+        if (left > 0) await sleep(Math.min(timings.retryPeriodMs, left), signal);
+      }
+      if (signal.aborted) break;
+      if (!renewed) {
+        this.options.log?.(`stopped leading: could not renew Lease ${this.options.namespace}/${this.options.name} within the renew deadline (${timings.renewDeadlineMs} ms).`);
         return 'lost';
       }
     }
     return 'stopped';
+  }
+
+  /** One attempt, abandoned (as failed) after `ms`: client-go passes the renew deadline's context to each try. */
+  private async bounded(ms: number): Promise<Attempt> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Attempt>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms))));
+    try {
+      const result = await Promise.race([this.attempt(), timeout]);
+      if (result === 'timeout') this.options.log?.(`cannot renew Lease ${this.options.namespace}/${this.options.name}: the API server did not answer within ${Math.round(ms)} ms.`);
+      return result === 'timeout' ? 'failed' : result;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Gives the Lease up, so that another replica takes over at once instead of after it expires. */

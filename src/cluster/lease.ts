@@ -79,10 +79,10 @@ export function decideLease(input: LeaseInput): { decision: LeaseDecision; obser
   return { decision: update(claim({ ...spec, acquireTime: microTime(now), leaseTransitions: transitions }), true), observed };
 }
 
-/** A released lease: no holder, so the next candidate takes it at once. */
+/** A released lease, as client-go's release writes it: no holder, a 1 s duration, renewTime and acquireTime now, transitions kept. */
 export function releasedLease(current: ClusterObject, now: Date): ClusterObject {
   const spec = (current.spec ?? {}) as LeaseSpec;
-  return { ...current, spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now) } };
+  return { ...current, spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now) } };
 }
 
 export const holderOf = (lease: ClusterObject | undefined): string => ((lease?.spec ?? {}) as LeaseSpec).holderIdentity ?? '';

@@ -1,13 +1,13 @@
 // The cluster commands as users run them: the built bundle in a child process, talking to the fake
 // API server over loopback. Also: render and the KRM function never load @kubernetes/client-node.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, ROOT, run } from '../e2e/tools.ts';
 import { FakeApiServer } from './fake-api-server.ts';
-import { deployment, eventually, routeNames, subsetNames } from './helpers.ts';
+import { brokenMoments, deployment, eventually, routeNames, subsetNames } from './helpers.ts';
 
 interface Ran {
   status: number | null;
@@ -43,7 +43,7 @@ describe('switchyard apply and reconcile', () => {
   it('--help for both, and both in the main help', async () => {
     const [reconcile, apply, main] = await Promise.all([switchyard(['reconcile', '--help']), switchyard(['apply', '-h']), switchyard(['--help'])]);
     expect(reconcile.status).toBe(0);
-    expect(reconcile.stdout).toMatch(/^Usage: switchyard reconcile --policy FILE \[-n NAMESPACE \| -A\] \[--dry-run\] \[--watch\]/);
+    expect(reconcile.stdout).toMatch(/^Usage: switchyard reconcile --policy FILE \[-n NAMESPACE \| -A\] \[--dry-run\[=server\]\] \[--watch\]/);
     expect(apply.stdout).toMatch(/^Usage: switchyard apply \[--owner deployment\/NAME\]/);
     expect(main.stdout).toMatch(/\n {2}apply {14}create or update RouteFragments/);
     expect(main.stdout).toMatch(/\n {2}reconcile {10}merge the cluster's RouteFragments/);
@@ -79,7 +79,7 @@ describe('switchyard apply and reconcile', () => {
     const uid = server.get('deployments', 'shop', 'checkout-feature-jp12')!.metadata.uid;
     expect(owned.stderr).toBe(`info: updated RouteFragment shop/checkout-feature-jp12, owned by Deployment shop/checkout-feature-jp12 (uid ${uid}).\n`);
 
-    const plan = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--dry-run', ...kubeconfig]);
+    const plan = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', '--dry-run', ...kubeconfig]);
     expect(plan.status, plan.stderr).toBe(0);
     expect(plan.stdout).toBe(
       'create DestinationRule shop/checkout: create with subsets bugfix-dp34, feature-jp12, v1, v2, v3, v4\n' +
@@ -87,7 +87,7 @@ describe('switchyard apply and reconcile', () => {
     );
     expect(routeNames(server)).toBeUndefined();
 
-    const first = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, ...kubeconfig]);
+    const first = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', ...kubeconfig]);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toContain('info: merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets.');
     expect(first.stderr).toContain('info: created VirtualService shop/checkout: create with routes branch:checkout-feature-jp12,');
@@ -97,13 +97,13 @@ describe('switchyard apply and reconcile', () => {
     for (const route of (vs.spec as { http: { name: string }[] }).http) expect(rendered.stdout).toContain(`name: ${route.name}\n`);
     expect(routeNames(server)).toEqual(['branch:checkout-feature-jp12', 'environment:production', 'branch:checkout-bugfix-dp34', 'environment:staging', 'environment:pre-staging', 'default:production']);
 
-    const again = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--quiet', ...kubeconfig]);
+    const again = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', '--quiet', ...kubeconfig]);
     expect(again).toMatchObject({ status: 0, stdout: '', stderr: '' });
 
     // The branch build is torn down: the garbage collector deletes its fragment, reconcile its route.
     server.delete('deployments', 'shop', 'checkout-feature-jp12');
     await eventually(() => server.get('routefragments', 'shop', 'checkout-feature-jp12'), (f) => f === undefined);
-    const after = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, ...kubeconfig]);
+    const after = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', ...kubeconfig]);
     expect(after.status, after.stderr).toBe(0);
     expect(after.stderr).toContain('info: updated VirtualService shop/checkout: remove routes branch:checkout-feature-jp12.');
     expect(after.stderr).toContain('info: updated DestinationRule shop/checkout: remove subsets feature-jp12 (after the VirtualService).');
@@ -112,7 +112,7 @@ describe('switchyard apply and reconcile', () => {
   });
 
   it('reconcile --watch follows changes until SIGTERM, then gives up its Lease', async () => {
-    const watch = switchyard(['reconcile', '-n', 'watched', '--watch', '--policy', POLICY_FILE, '--kubeconfig', server.kubeconfig]);
+    const watch = switchyard(['reconcile', '-n', 'watched', '--watch', '--health-port', '0', '--policy', POLICY_FILE, '--settle', '0', '--kubeconfig', server.kubeconfig]);
     const fragment = readFileSync(join(FRAGMENTS, 'checkout-v1.yaml'), 'utf8').replace('namespace: shop', 'namespace: watched');
     server.put('deployments', deployment('checkout-v1', 'watched'));
     const applied = await switchyard(['apply', '--kubeconfig', server.kubeconfig, '-'], { input: fragment });
@@ -124,7 +124,7 @@ describe('switchyard apply and reconcile', () => {
     watch.kill('SIGTERM');
     const result = await watch;
     expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(/^info: watching namespace watched on https:\/\/127\.0\.0\.1:\d+ as .+ \(Lease watched\/switchyard-reconcile\)\.\ninfo: leading: Lease watched\/switchyard-reconcile is held by /);
+    expect(result.stderr).toMatch(/^info: watching namespace watched on https:\/\/127\.0\.0\.1:\d+ as .+ \(Lease watched\/switchyard-reconcile\); probes on http:\/\/127\.0\.0\.1:\d+\/livez and \/readyz\.\ninfo: leading: Lease watched\/switchyard-reconcile is held by /);
     expect(result.stderr).toContain('info: created VirtualService watched/checkout');
     expect((server.get('leases', 'watched', 'switchyard-reconcile')!.spec as { holderIdentity: string }).holderIdentity).toBe('');
   });
@@ -132,7 +132,7 @@ describe('switchyard apply and reconcile', () => {
   it('a broken release writes nothing and exits 1; an unreachable API server is one line and exit 1', async () => {
     const broken = readFileSync(join(FRAGMENTS, 'checkout-v3.yaml'), 'utf8').replace('namespace: shop', 'namespace: broken').replace('weight: 1}', 'weight: 150}');
     server.put('routefragments', { ...(await import('yaml')).parse(broken), metadata: { name: 'checkout-v3', namespace: 'broken' } });
-    const result = await switchyard(['reconcile', '-n', 'broken', '--policy', POLICY_FILE, '--kubeconfig', server.kubeconfig]);
+    const result = await switchyard(['reconcile', '-n', 'broken', '--policy', POLICY_FILE, '--settle', '0', '--kubeconfig', server.kubeconfig]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: RouteFragment broken/checkout-v3: spec.release.weight is 150; use 100 or less.');
     expect(routeNames(server, 'checkout', 'broken')).toBeUndefined();
@@ -140,15 +140,66 @@ describe('switchyard apply and reconcile', () => {
 
     const gone = await FakeApiServer.start();
     await gone.stop();
-    const unreachable = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--kubeconfig', gone.kubeconfig]);
+    const unreachable = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', '--kubeconfig', gone.kubeconfig]);
     expect(unreachable.status).toBe(1);
-    expect(unreachable.stderr).toMatch(/^error: cannot list virtualservices\.networking\.istio\.io in namespace shop: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer \(.*ECONNREFUSED.*\)\.\n$/);
+    expect(unreachable.stderr).toMatch(/^error: namespace shop: cannot list virtualservices\.networking\.istio\.io in namespace shop: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer \(.*ECONNREFUSED.*\)\.\n$/);
 
     const invalid = await switchyard(['apply', '--kubeconfig', server.kubeconfig, '-'], { input: 'apiVersion: switchyard.dev/v1alpha1\nkind: RouteFragment\nmetadata: {name: x}\nspec: {service: checkout}\n---\nkind: ConfigMap\n' });
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toContain('error: RouteFragment x (stdin): spec.subset is required');
     expect(invalid.stderr).toContain('error: stdin, document 2 is ConfigMap; apply writes RouteFragments (switchyard.dev/v1alpha1) only');
     expect(server.get('routefragments', 'shop', 'x')).toBeUndefined();
+  });
+
+  it('reconcile -A against a server that hangs one namespace\'s list, refuses one service and answers 429: bounded, every other service written', async () => {
+    let throttled = 0;
+    const hostile = await FakeApiServer.start({
+      hang: (r) => r.verb === 'list' && r.resource === 'deployments' && r.namespace === 'stuck',
+      webhook: (r, o) => (r.resource === 'virtualservices' && o.metadata.name === 'payments' ? 'refused for the test' : undefined),
+      fault: (r) => (r.verb === 'create' && r.resource === 'destinationrules' && throttled++ === 0 ? { code: 429, message: 'slow down', retryAfterSeconds: 0 } : undefined),
+    });
+    try {
+      const fragment = (ns: string, service: string) => ({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'RouteFragment', metadata: { name: `${service}-v1`, namespace: ns }, spec: { service, subset: { name: 'v1', labels: { app: service, version: 'v1' } }, release: { environment: 'production', revision: 1 } } });
+      hostile.put('routefragments', fragment('stuck', 'checkout'));
+      hostile.put('routefragments', fragment('shop', 'checkout'));
+      hostile.put('routefragments', fragment('shop', 'payments'));
+      const result = await switchyard(['reconcile', '-A', '--policy', POLICY_FILE, '--settle', '0', '--request-timeout', '500ms', '--kubeconfig', hostile.kubeconfig]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/error: namespace stuck: cannot list deployments\.apps in namespace stuck: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer within 0\.5 s\./);
+      expect(result.stderr).toContain('error: VirtualService shop/payments: the write was refused');
+      expect(routeNames(hostile, 'checkout', 'shop')).toEqual(['environment:production', 'default:production']);
+      expect(routeNames(hostile, 'payments', 'shop')).toBeUndefined();
+      expect(throttled).toBeGreaterThan(1);
+      expect(brokenMoments(hostile.history)).toEqual([]);
+      noStackTrace(result.stderr);
+    } finally {
+      await hostile.stop();
+    }
+  });
+
+  it('apply and reconcile read files through render\'s bounded reader: 5,000 levels of nesting is a named error, not a stack overflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-deep-'));
+    try {
+      const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      const fragmentFile = join(dir, 'deep.yaml');
+      writeFileSync(fragmentFile, `apiVersion: switchyard.dev/v1alpha1\nkind: RouteFragment\nmetadata: {name: deep}\nspec: {service: checkout, extra: ${deep}}\n`);
+      const policyFile = join(dir, 'policy.yaml');
+      writeFileSync(policyFile, `apiVersion: switchyard.dev/v1alpha1\nkind: RoutingPolicy\nmetadata: {name: p}\nspec: {x: ${deep}}\n`);
+      const [apply, reconcile, render] = await Promise.all([
+        switchyard(['apply', '--kubeconfig', server.kubeconfig, fragmentFile]),
+        switchyard(['reconcile', '-n', 'shop', '--policy', policyFile, '--kubeconfig', server.kubeconfig]),
+        switchyard(['render', '--policy', policyFile, fragmentFile]),
+      ]);
+      for (const result of [apply, reconcile, render]) {
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain('nests collections more than 200 levels deep');
+        expect(result.stderr).not.toContain('Maximum call stack size exceeded');
+        noStackTrace(result.stderr);
+      }
+      expect(server.get('routefragments', 'shop', 'deep')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -183,7 +234,7 @@ describe('render and the KRM function never load @kubernetes/client-node', () =>
     expect(fn.status, fn.stderr).toBe(0);
     expect(fn.stdout).toContain('kind: VirtualService');
 
-    const reconcile = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--kubeconfig', server.kubeconfig], { bundle, cwd: dir });
+    const reconcile = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', '--kubeconfig', server.kubeconfig], { bundle, cwd: dir });
     expect(reconcile.status).toBe(1);
     expect(reconcile.stderr).toBe(
       'error: cluster mode needs the package @kubernetes/client-node 1.x, which is not installed; run npm install @kubernetes/client-node@1 where switchyard is installed (render and the KRM function do not need it).\n',

@@ -29,7 +29,8 @@ function start(identity: string, extra: Partial<ControllerOptions> = {}) {
     signal: stop.signal,
     leaderElection: { namespace: 'shop', name: 'switchyard-reconcile', identity, timings: TIMINGS },
     debounceMs: 20,
-    reconcile: { backoff: { baseMs: 2, maxMs: 20 } },
+    watchRestart: { baseMs: 20, maxMs: 100 },
+    reconcile: { backoff: { baseMs: 2, maxMs: 20 }, settleMs: 0 },
     report: ({ outcome, message }) => {
       if (message) log.push(message);
       if (outcome) log.push(...outcome.writes.map((r) => r.message), ...outcome.results.filter((r) => r.severity !== 'info').map((r) => r.message));
@@ -80,7 +81,7 @@ describe('reconcile --watch', () => {
     await eventually(() => routeNames(server), (r) => r !== undefined);
     await new Promise((r) => setTimeout(r, 300)); // several retry periods: b keeps following
     expect(holder()).toBe('a');
-    const writers = () => server.requests.filter((r) => r.resource !== 'leases' && ['create', 'update', 'delete'].includes(r.verb)).length;
+    const writers = () => server.requests.filter((r) => r.resource !== 'leases' && ['create', 'update', 'patch', 'delete'].includes(r.verb)).length;
     const acted = (log: string[]) => log.filter((m) => /^(leading:|created |updated |deleted )/.test(m));
     expect(acted(a.log)).toEqual([expect.stringMatching(/^leading: Lease shop\/switchyard-reconcile is held by a\.$/), expect.stringMatching(/^created DestinationRule/), expect.stringMatching(/^created VirtualService/)]);
     expect(acted(b.log)).toEqual([]);

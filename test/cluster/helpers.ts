@@ -25,7 +25,7 @@ export const POLICY = { object: policy(), source: { path: 'policy.yaml' } };
 
 /** One reconcile of a namespace with test defaults (fixed clock, short backoff). */
 export function reconcile(cluster: Cluster, namespace = 'shop', options: Partial<ReconcileOptions> = {}): Promise<ReconcileOutcome> {
-  return reconcileNamespace({ cluster, namespace, policy: POLICY, now: () => NOW, renderedBy: RENDERED_BY, backoff: { baseMs: 2, maxMs: 20 }, ...options });
+  return reconcileNamespace({ cluster, namespace, policy: POLICY, now: () => NOW, renderedBy: RENDERED_BY, backoff: { baseMs: 2, maxMs: 20 }, settleMs: 0, ...options });
 }
 
 export function deployment(name: string, namespace = 'shop'): Obj {

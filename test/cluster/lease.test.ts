@@ -45,7 +45,8 @@ describe('decideLease', () => {
 
   it('takes a released lease at once', () => {
     const released = releasedLease(lease({ holderIdentity: 'a', renewTime: microTime(at(0)), leaseDurationSeconds: 15, leaseTransitions: 2 }), at(1));
-    expect(released.spec).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+    // client-go's release: no holder, 1 s, renewTime and acquireTime both now, transitions kept.
+    expect(released.spec).toEqual({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 2, acquireTime: microTime(at(1)), renewTime: microTime(at(1)) });
     expect(decide(released, 'b', 1).decision).toMatchObject({ action: 'update', takeover: true, lease: { spec: { holderIdentity: 'b', leaseTransitions: 3 } } });
   });
 });

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { applyFragments } from '../../src/cluster/apply.ts';
 import { connect } from '../../src/cluster/client.ts';
 import { discoverNamespaces, runController } from '../../src/cluster/controller.ts';
-import { ROOT } from '../e2e/tools.ts';
+import { ROOT, run } from '../e2e/tools.ts';
 import { RENDERED_BY } from '../builders.ts';
 import { FakeApiServer, type RequestAttributes } from './fake-api-server.ts';
 import { branch, deployment, eventually, fragment, POLICY, reconcile, release, routeNames, stored } from './helpers.ts';
@@ -24,8 +24,16 @@ interface Grant {
   rule: Rule;
 }
 
+/** The manifests as installed: a file, or a folder as `kubectl kustomize` builds it (what `kubectl apply -k` applies). */
+function manifestText(path: string): string {
+  if (path.endsWith('.yaml')) return readFileSync(join(ROOT, 'manifests', path), 'utf8');
+  const built = run('kubectl', ['kustomize', join(ROOT, 'manifests', path)]);
+  if (built.status !== 0) throw new Error(`kubectl kustomize manifests/${path}: ${built.stderr}`);
+  return built.stdout;
+}
+
 function grantsOf(file: string): Grant[] {
-  const docs = parseAllDocuments(readFileSync(join(ROOT, 'manifests', file), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; roleRef?: { kind: string; name: string } });
+  const docs = parseAllDocuments(manifestText(file)).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; roleRef?: { kind: string; name: string } });
   const roles = new Map(docs.filter((d) => d.kind === 'Role' || d.kind === 'ClusterRole').map((d) => [`${d.kind}/${d.metadata.name}`, d]));
   return docs
     .filter((d) => d.kind === 'RoleBinding' || d.kind === 'ClusterRoleBinding')
@@ -68,8 +76,8 @@ function unused(grants: Grant[], requests: readonly RequestAttributes[]): string
 }
 
 describe('least-privilege RBAC manifests', () => {
-  it('manifests/reconcile-rbac.yaml: `reconcile -A --watch` works with exactly these rules', async () => {
-    const { grants, denied, server, cluster } = await enforcing('reconcile-rbac.yaml');
+  it('kubectl kustomize manifests/: `reconcile -A --watch` works with exactly these rules', async () => {
+    const { grants, denied, server, cluster } = await enforcing('.');
     try {
       server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
       server.put('routefragments', stored(fragment('payments-v1', { service: 'payments', release: { environment: 'production', revision: 1 } }, 'other')));
@@ -82,6 +90,7 @@ describe('least-privilege RBAC manifests', () => {
         signal: stop.signal,
         leaderElection: { namespace: 'switchyard-system', name: 'switchyard-reconcile', identity: 'a', timings: { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 50 } },
         debounceMs: 10,
+        reconcile: { settleMs: 0 },
         report: () => undefined,
       });
       await eventually(() => routeNames(server, 'payments', 'other'), (r) => r !== undefined);
@@ -96,6 +105,42 @@ describe('least-privilege RBAC manifests', () => {
       stop.abort();
       await done;
       expect(await discoverNamespaces(cluster)).toEqual(['shop']);
+      expect(denied).toEqual([]);
+      expect(unused(grants, server.requests)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('kubectl kustomize manifests/namespaced: `reconcile -n shop --watch` works with exactly these rules (Roles, no ClusterRole)', async () => {
+    const { grants, denied, server, cluster } = await enforcing('namespaced');
+    try {
+      expect(grants.every((g) => g.namespace !== undefined)).toBe(true);
+      server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
+      const stop = new AbortController();
+      const done = runController({
+        cluster,
+        namespace: 'shop',
+        loadPolicy: () => POLICY,
+        renderedBy: RENDERED_BY,
+        signal: stop.signal,
+        leaderElection: { namespace: 'switchyard-system', name: 'switchyard-reconcile', identity: 'a', timings: { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 50 } },
+        debounceMs: 10,
+        reconcile: { settleMs: 0 },
+        report: () => undefined,
+      });
+      await eventually(() => routeNames(server), (r) => r !== undefined);
+      server.delete('routefragments', 'shop', 'checkout-v1');
+      server.put('routefragments', stored(release('checkout-v2', 'production', 2)));
+      server.put('deployments', deployment('checkout-b1'));
+      server.put('routefragments', stored(branch('checkout-b1', 'b1')));
+      await eventually(() => routeNames(server), (routes) => routes?.includes('branch:checkout-b1') === true);
+      server.delete('routefragments', 'shop', 'checkout-v2');
+      server.delete('routefragments', 'shop', 'checkout-b1');
+      await eventually(() => routeNames(server), (routes) => routes === undefined);
+      await new Promise((r) => setTimeout(r, 150)); // a few lease renewals
+      stop.abort();
+      await done;
       expect(denied).toEqual([]);
       expect(unused(grants, server.requests)).toEqual([]);
     } finally {

@@ -106,7 +106,7 @@ describe('reconcile', () => {
     // Another pipeline adds its fragment and updates the VirtualService just before this one writes it.
     let raced = false;
     server.onRequest(async (r) => {
-      if (raced || r.verb !== 'update' || r.resource !== 'virtualservices') return;
+      if (raced || r.verb !== 'patch' || r.resource !== 'virtualservices') return;
       raced = true;
       server.put('routefragments', stored(branch('checkout-feature-b', 'b')));
       const vs = server.get('virtualservices', 'shop', 'checkout')!;
@@ -126,7 +126,7 @@ describe('reconcile', () => {
     server.onRequest((r) => {
       // Someone creates the DestinationRule every time just before this reconciler does.
       if (r.verb === 'create' && r.resource === 'destinationrules') server.put('destinationrules', { metadata: { name: 'checkout', namespace: 'shop' }, spec: { host: 'checkout', subsets: [] } });
-      if (r.verb === 'update' && r.resource === 'destinationrules') {
+      if (r.verb === 'patch' && r.resource === 'destinationrules') {
         const dr = server.get('destinationrules', 'shop', 'checkout')!;
         server.put('destinationrules', { ...dr, metadata: { ...dr.metadata, labels: { touched: String(server.resourceVersion) } } });
       }
@@ -134,7 +134,7 @@ describe('reconcile', () => {
     const outcome = await reconcile(cluster, 'shop', { maxConflicts: 3 });
     expect(outcome.ok).toBe(false);
     expect(outcome.conflicts).toBe(4);
-    expect(outcome.results.at(-1)!.message).toMatch(/^namespace shop: gave up after 4 conflicts with other writers \(last: cannot update destinationrules.networking.istio.io checkout in namespace shop: Operation cannot be fulfilled/);
+    expect(outcome.results.at(-1)!.message).toMatch(/^namespace shop: gave up after 4 conflicts with other writers \(last: cannot apply destinationrules.networking.istio.io checkout in namespace shop: Operation cannot be fulfilled/);
     expect(server.get('virtualservices', 'shop', 'checkout')).toBeUndefined();
   });
 
