@@ -9,6 +9,8 @@ export default defineConfig({
   define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/image/ runs the built image through podman: `npm run test:image` (test/image/vitest.config.ts).
+    exclude: ['test/image/**', '**/node_modules/**'],
     // End-to-end tests start kpt and kustomize; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,
