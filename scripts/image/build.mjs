@@ -2,8 +2,8 @@
 // `npm run image`: builds the Dockerfile, as it is, into localhost/switchyard:dev with podman.
 // No registry can be reached here, so it first makes local stand-ins for the two bases the
 // Dockerfile names (scripts/image/bases.mjs; cached: a second run only rebuilds what changed).
-// The build stage's `npm ci` needs the npm registry, so the build gets the host's network.
-import { spawnSync } from 'node:child_process';
+// The build stage's `npm ci` needs the npm registry, so the build gets the host's network. The
+// build stage's intermediate images are podman's layer cache: they are left in place, not pruned.
 import { ensureBases } from './bases.mjs';
 import { CONTAINERS_CONF, IMAGE, podman, podmanEnv, ROOT } from './podman.mjs';
 
@@ -34,5 +34,3 @@ try {
   console.error(`npm run image: ${error.message}`);
   process.exit(1);
 }
-// Leave no dangling intermediate images from earlier builds of the same tag.
-spawnSync('podman', ['image', 'prune', '--force'], { env: podmanEnv(), stdio: 'ignore' });
