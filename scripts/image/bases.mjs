@@ -63,11 +63,9 @@ function run(command, args, options = {}) {
 
 /** The Debian mirror apt is set to use here (deb822 .sources files or sources.list), for debootstrap. */
 function debianMirror() {
-  const texts = [];
-  for (const dir of ['/etc/apt/sources.list.d']) {
-    if (existsSync(dir)) for (const f of readdirSync(dir).filter((f) => f.endsWith('.sources') || f.endsWith('.list'))) texts.push(readFileSync(join(dir, f), 'utf8'));
-  }
-  if (existsSync('/etc/apt/sources.list')) texts.push(readFileSync('/etc/apt/sources.list', 'utf8'));
+  const dir = '/etc/apt/sources.list.d';
+  const files = [...(existsSync(dir) ? readdirSync(dir).filter((f) => /\.(sources|list)$/.test(f)).map((f) => join(dir, f)) : []), '/etc/apt/sources.list'];
+  const texts = files.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8'));
   for (const text of texts) {
     for (const stanza of text.split(/\n\s*\n/)) {
       const field = (name) => stanza.match(new RegExp(`^${name}:\\s*(.+)$`, 'mi'))?.[1].trim().split(/\s+/) ?? [];

@@ -89,7 +89,7 @@ describe('kpt fn render with image: localhost/switchyard:dev (podman)', () => {
 const PROBE = `
 const fs = require('fs');
 const attempt = (path) => { try { fs.writeFileSync(path, 'x'); fs.unlinkSync(path); return 'written'; } catch (e) { return e.code; } };
-const places = ['/probe', '/switchyard/probe', '/nodejs/bin/probe', '/etc/probe', '/fragments-probe', '/tmp/probe'];
+const places = ['/probe', '/switchyard/probe', '/nodejs/bin/probe', '/etc/probe', '/tmp/probe'];
 console.log(JSON.stringify({
   uid: process.getuid(), gid: process.getgid(),
   interfaces: fs.readdirSync('/sys/class/net').sort(),
@@ -122,7 +122,6 @@ describe('the container kpt starts', () => {
       '/switchyard/probe': 'EACCES',
       '/nodejs/bin/probe': 'EACCES',
       '/etc/probe': 'EACCES',
-      '/fragments-probe': 'EACCES',
       '/tmp/probe': 'written',
     });
   });
