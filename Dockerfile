@@ -2,9 +2,10 @@
 # The Switchyard KRM function image: the one bundle that `npm run build` makes (the same file the
 # end-to-end tests run), on a distroless Node 24 (LTS) base, as nobody. The entry point is the
 # function, so kpt (`image:` in a Kptfile, `kpt fn eval --image`) and kustomize (`container:`) run
-# it with no arguments. test/dockerfile.test.ts checks these promises; see docs/distribution.md.
+# it with no arguments. test/image/ checks these promises on the built image; see docs/distribution.md.
 #
 #   docker build -t ghcr.io/switchyard-dev/switchyard:0.1.0 .
+#   npm run image      # here, with no registry: podman, on local stand-ins for both bases
 
 # Build stage: the bundle is plain JavaScript, so build it on the builder's own platform.
 FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build

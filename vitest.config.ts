@@ -11,8 +11,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One temporary folder for the whole run, removed at its end (test/global-setup.ts).
     globalSetup: ['test/global-setup.ts'],
-    // The canary tests start a real Prometheus (~10 s): npm run test:prometheus, which .ci/run runs.
-    exclude: [...configDefaults.exclude, 'test/prometheus/**'],
+    // Slower suites with their own scripts, which .ci/run runs: the canary against a real Prometheus
+    // (npm run test:prometheus) and the built image through podman (npm run test:image).
+    exclude: [...configDefaults.exclude, 'test/prometheus/**', 'test/image/**'],
     // End-to-end tests start kpt and kustomize; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,

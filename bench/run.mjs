@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --sizes 10,100]
+// npm run bench [-- --quick] [-- --sizes 10,100] [-- --image]
 // Whole-process wall time (median of several runs) and peak memory of every way to get the routes,
 // side by side with the floors and the alternatives, for N = 10, 100, 1,000 and 10,000 fragments.
 // Writes bench/README.md and bench/time-vs-n.svg (full runs only); --quick prints the table only
@@ -10,6 +10,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { baseNames } from '../scripts/image/bases.mjs';
+import { IMAGE, podman, podmanEnv } from '../scripts/image/podman.mjs';
 import { policy, write } from './generate.mjs';
 import { writePatches } from './patches.mjs';
 import { plot } from './plot.mjs';
@@ -32,20 +34,23 @@ const SIZES = sizesArg ? sizesArg.split(',').map(Number) : quick ? [10, 100] : [
  * over 2,000 resources. Never beyond this N; one run at it.
  */
 const KUSTOMIZE_LIMIT = quick ? 100 : 1000;
+/** The image (npm run image) through kpt: up to here; kpt alone takes ~55 s at 10,000 (FACTS.md). */
+const IMAGE_LIMIT = 1000;
 const runsFor = (n) => (quick ? 1 : n >= 10000 ? 3 : 5);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 if (!existsSync(BUNDLE)) throw new Error('no dist/switchyard.cjs: run npm run build first');
+const image = imageUnderTest();
 const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true })); // also when a measurement fails
 const oldSdk = noRegistry ? undefined : installOldSdk();
 
 /** One measured run: wall seconds and peak RSS in MiB (when /usr/bin/time is there). */
-function measure(command, commandArgs, { input, cwd } = {}) {
+function measure(command, commandArgs, { input, cwd, env } = {}) {
   const [cmd, argv] = TIME ? [TIME, ['-f', '%M', command, ...commandArgs]] : [command, commandArgs];
   const stdin = input ? readFileSync(input) : undefined;
   const start = process.hrtime.bigint();
-  const result = spawnSync(cmd, argv, { cwd, input: stdin, maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(cmd, argv, { cwd, input: stdin, maxBuffer: 1 << 30, env: { ...(env ?? process.env), NO_COLOR: '1' } });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${result.status}): ${result.stderr.toString().slice(-2000)}`);
   const kib = TIME ? Number(result.stderr.toString().trim().split('\n').pop()) : NaN;
@@ -80,10 +85,32 @@ function installOldSdk() {
   return join(dir, 'noop.js');
 }
 
+/**
+ * The image `npm run image` built, with the environment podman needs here, or undefined when there
+ * is none. A full run measures it when it is there; `--quick` only with `--image` (npm test runs the
+ * quick bench, before CI installs podman; npm run test:image runs it with --image), which makes it
+ * required.
+ */
+function imageUnderTest() {
+  if (quick && !args.includes('--image')) return undefined;
+  try {
+    const env = { ...podmanEnv(), KPT_FN_RUNTIME: 'podman' };
+    const inspect = JSON.parse(podman(['image', 'inspect', IMAGE]))[0];
+    const base = JSON.parse(podman(['image', 'inspect', baseNames().final]))[0];
+    return { env, size: inspect.Size, baseSize: base.Size };
+  } catch (error) {
+    if (args.includes('--image')) throw new Error(`--image: ${error.message}`);
+    console.error(`the image columns are not measured: ${error.message.split('\n')[0]} (npm run image makes ${IMAGE})`);
+    return undefined;
+  }
+}
+
+/** A kpt package whose pipeline runs one function: `{exec: PATH}` or `{image: NAME}`. */
 function kptPackage(source, dir, exec) {
   rmSync(dir, { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
-  const kptfile = { apiVersion: 'kpt.dev/v1', kind: 'Kptfile', metadata: { name: 'bench', annotations: { 'config.kubernetes.io/local-config': 'true' } }, pipeline: { mutators: [{ exec, configPath: 'policy.yaml' }] } };
+  const fn = typeof exec === 'string' ? { exec } : exec;
+  const kptfile = { apiVersion: 'kpt.dev/v1', kind: 'Kptfile', metadata: { name: 'bench', annotations: { 'config.kubernetes.io/local-config': 'true' } }, pipeline: { mutators: [{ ...fn, configPath: 'policy.yaml' }] } };
   writeFileSync(join(dir, 'Kptfile'), stringify(kptfile));
   return dir;
 }
@@ -111,6 +138,17 @@ const cold = {
   node: median(Array.from({ length: coldRuns }, () => measure('node', ['-e', '0']))),
 };
 
+// The same cold start through kpt: one fragment, the function as `exec:` and as `image:`.
+if (image) {
+  const execDir = kptPackage(join(one, 'kpt'), join(one, 'kpt-exec'), BUNDLE);
+  const imageDir = kptPackage(join(one, 'kpt'), join(one, 'kpt-image'), { image: IMAGE });
+  measure('kpt', ['fn', 'render', '--allow-exec', execDir]);
+  measure('kpt', ['fn', 'render', imageDir], { env: image.env });
+  cold.kpt = median(Array.from({ length: coldRuns }, () => measure('kpt', ['fn', 'render', '--allow-exec', execDir])));
+  cold.kptImage = median(Array.from({ length: coldRuns }, () => measure('kpt', ['fn', 'render', imageDir], { env: image.env })));
+  cold.podman = median(Array.from({ length: coldRuns }, () => measure('podman', ['run', '--rm', '-i', '--network', 'none', '--user', 'nobody', IMAGE], { input: join(one, 'resource-list.yaml'), env: image.env })));
+}
+
 const rows = [];
 for (const n of SIZES) {
   const dir = join(work, String(n));
@@ -127,6 +165,11 @@ for (const n of SIZES) {
   row.kpt = series(n, () => measure('kpt', ['fn', 'render', '--allow-exec', kptDir]));
   const catDir = kptPackage(join(dir, 'kpt'), join(dir, 'kpt-cat'), cat);
   row.kptCat = series(n, () => measure('kpt', ['fn', 'render', '--allow-exec', catDir]));
+  if (image && n <= IMAGE_LIMIT) {
+    const imageDir = kptPackage(join(dir, 'kpt'), join(dir, 'kpt-image'), { image: IMAGE });
+    measure('kpt', ['fn', 'render', imageDir], { env: image.env }); // as above: the steady state
+    row.kptImage = series(n, () => measure('kpt', ['fn', 'render', imageDir], { env: image.env }));
+  }
   if (n <= KUSTOMIZE_LIMIT) {
     const once = (make) => (n >= 1000 ? make() : series(n, make));
     const build = (d) => () => measure(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--enable-exec', d]);
@@ -159,6 +202,23 @@ const table = [
   ...rows.map((r) => `| ${r.n.toLocaleString('en')} | ${COLUMNS.map(([k]) => cell(r[k])).join(' | ')} |`),
 ].join('\n');
 
+const IMAGE_COLUMNS = [
+  ['kpt', 'kpt fn render, `exec:` switchyard'],
+  ['kptImage', `kpt fn render, \`image: ${IMAGE}\``],
+];
+const imageTable = image
+  ? [
+      `Image ${IMAGE}: ${(image.size / 1e6).toFixed(1)} MB (its final base ${(image.baseSize / 1e6).toFixed(1)} MB, the local stand-in for distroless; the bundle and two text files are the rest). kpt runs it with podman (KPT_FN_RUNTIME=podman).`,
+      '',
+      `| N | ${IMAGE_COLUMNS.map(([, t]) => t).join(' | ')} | image / exec |`,
+      `|---:|${IMAGE_COLUMNS.map(() => '---:').join('|')}|---:|`,
+      `| 1 (cold start) | ${cell(cold.kpt)} | ${cell(cold.kptImage)} | ${(cold.kptImage.seconds / cold.kpt.seconds).toFixed(2)} |`,
+      ...rows.filter((r) => r.kptImage).map((r) => `| ${r.n.toLocaleString('en')} | ${IMAGE_COLUMNS.map(([k]) => cell(r[k])).join(' | ')} | ${(r.kptImage.seconds / r.kpt.seconds).toFixed(2)} |`),
+      '',
+      `\`podman run\` of the image alone on one fragment (no kpt): ${cell(cold.podman)}; \`switchyard fn\` on the host's Node: ${cell(cold.fn)}. Memory is kpt's and podman's own (the container's node runs under conmon, not as their child).`,
+    ].join('\n')
+  : `Not measured: no image ${IMAGE} here (npm run image builds it).`;
+
 const at = (n) => rows.find((r) => r.n === n);
 const ratio = (a, b) => (a && b ? a.seconds / b.seconds : NaN);
 const targets = [
@@ -179,7 +239,7 @@ const targetTable = [
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/) ?? [])[1] ?? 'unknown';
 const machine = `${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, kpt ${spawnSync('kpt', ['version'], { encoding: 'utf8' }).stdout.trim()}, NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set (Node 20 spends ~57 ms per process loading it)' : 'not set'}`;
 
-console.log(`${machine}\n\n${table}\n\n${targetTable}`);
+console.log(`${machine}\n\n${table}\n\n${targetTable}\n\n${imageTable}`);
 if (requireAll && rows.some((r) => COLUMNS.some(([k]) => cell(r[k]) === 'not run' && !(['kustomize', 'kustomizeCat', 'patches'].includes(k) && r.n > KUSTOMIZE_LIMIT)))) {
   console.error('bench: a column was not measured (see "not run" above).');
   process.exitCode = 1;
@@ -189,6 +249,6 @@ if (!quick) {
   const readme = readFileSync(join(ROOT, 'bench', 'README.head.md'), 'utf8');
   writeFileSync(
     join(ROOT, 'bench', 'README.md'),
-    `${readme}\n## Results\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}.\nWall time is the median of ${runsFor(1000)} runs (3 at 10,000; one for the kustomize columns at 1,000, which are not run beyond); memory is the highest peak RSS seen.\n\n${table}\n\n![time against N, log scale](time-vs-n.svg)\n\n### Targets (ratios from the same run)\n\n${targetTable}\n`,
+    `${readme}\n## Results\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}.\nWall time is the median of ${runsFor(1000)} runs (3 at 10,000; one for the kustomize columns at 1,000, which are not run beyond); memory is the highest peak RSS seen.\n\n${table}\n\n![time against N, log scale](time-vs-n.svg)\n\n### Targets (ratios from the same run)\n\n${targetTable}\n\n### The image, through kpt\n\n${imageTable}\n`,
   );
 }
