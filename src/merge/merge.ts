@@ -100,7 +100,7 @@ function mergeService(
   group: readonly Entry[],
   policy: Policy,
   input: MergeInput,
-): { objects: [VirtualService, DestinationRule]; results: Result[]; summary: Result } | undefined {
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result } | undefined {
   flagBranchConflicts(group, policy);
   flagSubsetConflicts(group);
   const live = group.filter(isLive);
@@ -163,6 +163,12 @@ function mergeService(
     message: `merged ${count(routed.length, 'fragment')} into ${where}: ${count(routes.length, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
+  // Istio refuses a VirtualService without routes ("http, tcp or tls must be provided"): only the
+  // DestinationRule is written, so that the subsets stay for the next release.
+  if (vs.spec.http.length === 0) {
+    results.push({ severity: 'warning', message: `${where} is not written: no fragment of service ${id.service} takes traffic (a canary at weight 0 and no stable release), and Istio refuses a VirtualService without routes; add a stable release.`, resourceRef });
+    return { objects: [dr], results, summary };
+  }
   return { objects: [vs, dr], results, summary };
 }
 
