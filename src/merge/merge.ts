@@ -4,6 +4,7 @@ import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import type { Problem } from '../schema/validate.ts';
+import { readBases } from './base.ts';
 import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
@@ -120,13 +121,13 @@ function mergeService(
     environments,
   });
   const subsets = collectSubsets(routed.map((e) => e.fragment!));
-  const base = (kind: string) => findBase(input.istioObjects, kind, id);
-  const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
-  const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
+  const bases = readBases(input.istioObjects, id); // cleaned, and judged by Istio's rules (base.ts)
+  const vs = buildVirtualService(id, policy, routes, bases.virtualService, input.renderedBy);
+  const dr = buildDestinationRule(id, policy, subsets, bases.destinationRule, input.renderedBy);
 
   const where = `VirtualService ${qualified(id.namespace, id.service)}`;
   const resourceRef = { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) };
-  const results: Result[] = [];
+  const results: Result[] = [...bases.results];
   for (const object of [vs, dr]) {
     const tooBig = checkSize(object);
     if (tooBig) results.push(tooBig);
@@ -300,10 +301,6 @@ function collectSubsets(fragments: readonly RouteFragment[]): DestinationRuleSub
     }
   }
   return [...subsets.values()];
-}
-
-function findBase(objects: readonly Sourced<KubeObject>[], kind: string, id: ServiceId): KubeObject | undefined {
-  return objects.find((o) => o.object.kind === kind && o.object.metadata?.name === id.service && (o.object.metadata?.namespace ?? undefined) === id.namespace)?.object;
 }
 
 /** What Switchyard made before (it carries the managed-by label) and would not make now. */

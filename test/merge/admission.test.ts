@@ -119,3 +119,60 @@ describe('names', () => {
     expect(messages(out, 'error').join('\n')).toMatch(/spec\.exportTo/);
   });
 });
+
+describe('bases give settings, not actions', () => {
+  const baseVs = (lastRoute: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    object: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'checkout', namespace: 'shop', resourceVersion: '42', uid: 'u-1', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{ manager: 'kubectl' }], annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', team: 'a' } },
+      spec: { hosts: ['checkout'], http: [lastRoute], ...extra },
+      status: { observedGeneration: 3 },
+    },
+    source: { path: 'base.yaml' },
+  });
+  const baseDr = (spec: Record<string, unknown>) => ({ object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'checkout', namespace: 'shop' }, spec: { host: 'checkout', ...spec } }, source: { path: 'base-dr.yaml' } });
+  const vsOf = (out: ReturnType<typeof run>) => out.objects.find((o) => o.kind === 'VirtualService')!;
+
+  it.each(['redirect', 'directResponse', 'delegate'])('a %s in the base fails the render, naming the base, the field and the file', (action) => {
+    const value = { redirect: { uri: '/x' }, directResponse: { status: 503 }, delegate: { name: 'x' } }[action];
+    const out = run([production], { istioObjects: [baseVs({ timeout: '5s', [action]: value })] });
+    expect(out.objects).toEqual([]);
+    expect(messages(out, 'error')).toContainEqual(expect.stringMatching(new RegExp(`^VirtualService shop/checkout \\(base\\.yaml\\): spec\\.http\\[0\\]\\.${action} is a route action`)));
+  });
+  it('mirrorPercent in the base fails the render with the replacement', () => {
+    const out = run([production], { istioObjects: [baseVs({ mirror: { host: 'mirror' }, mirrorPercent: 5 })] });
+    expect(messages(out, 'error').join('\n')).toMatch(/spec\.http\[0\]\.mirrorPercent is deprecated.*mirrorPercentage/);
+  });
+  it('never copies server-populated metadata or status, and keeps the rest', () => {
+    const vs = vsOf(run([production], { istioObjects: [baseVs({ timeout: '5s' })] })) as unknown as Record<string, Record<string, unknown>>;
+    for (const field of ['resourceVersion', 'uid', 'generation', 'creationTimestamp', 'managedFields']) expect(vs.metadata).not.toHaveProperty(field);
+    expect(vs).not.toHaveProperty('status');
+    expect(vs.metadata!.annotations).not.toHaveProperty(['kubectl.kubernetes.io/last-applied-configuration']);
+    expect(vs.metadata!.annotations).toHaveProperty('team', 'a');
+  });
+  it("falls back field by field: a policy that sets only timeout keeps the base's retries", () => {
+    const retries = { attempts: 2, perTryTimeout: '1s' };
+    const out = run([production], { policy: policy({ routeSettings: { timeout: '3s' } } as never), istioObjects: [baseVs({ timeout: '5s', retries })] });
+    expect(vsOf(out).spec.http[0]).toMatchObject({ timeout: '3s', retries });
+  });
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, RegExp]>([
+    ['a timeout of 0s', { timeout: '0s' }, {}, /spec\.http\[0\]\.timeout .*at least 1ms/],
+    ['retries with attempts 0', { retries: { attempts: 0, retryOn: '5xx' } }, {}, /spec\.http\[0\]\.retries\.attempts/],
+    ['an unknown route field', { timout: '5s' }, {}, /spec\.http\[0\]\.timout is not a field .*did you mean timeout\?/],
+    ['a __proto__ key in spec', { timeout: '5s' }, JSON.parse('{"__proto__": {"x": 1}}'), /spec\.__proto__ is not a field/],
+    ['a bad gateway', { timeout: '5s' }, { gateways: ['istio-system/gw/x'] }, /spec\.gateways\[0\]/],
+  ])('a base with %s fails the render', (_, last, extra, expected) => {
+    const out = run([production], { istioObjects: [baseVs(last, extra)] });
+    expect(out.objects).toEqual([]);
+    expect(messages(out, 'error').join('\n')).toMatch(expected);
+  });
+  it('a base DestinationRule with a trafficPolicy Istio refuses fails the render', () => {
+    const out = run([production], { istioObjects: [baseDr({ trafficPolicy: { connectionPool: {} } })] });
+    expect(messages(out, 'error').join('\n')).toMatch(/^DestinationRule shop\/checkout \(base-dr\.yaml\): spec\.trafficPolicy\.connectionPool sets neither/m);
+  });
+  it("a valid base DestinationRule gives its trafficPolicy", () => {
+    const out = run([production], { istioObjects: [baseDr({ trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } })] });
+    expect((out.objects.find((o) => o.kind === 'DestinationRule') as DestinationRule).spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
+  });
+});
