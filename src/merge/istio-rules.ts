@@ -13,7 +13,7 @@
 //   checkExportTo        validateExportTo and visibility.Instance.Validate
 // Paths are relative to the value checked. Pure.
 import { NANOS_PER_MS, NANOS_PER_S, parseGoDuration } from '../schema/go-duration.ts';
-import { checkIstioShape, type IstioShape } from '../schema/istio-schema.ts';
+import { checkIstioShape, foreignValues, type IstioShape } from '../schema/istio-schema.ts';
 import { fieldPath, show, type Problem } from '../schema/validate.ts';
 import { re2Problem } from './regex.ts';
 
@@ -54,6 +54,8 @@ const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~A-Za-z0-9]+$/;
 
 /** Timeout, retries, corsPolicy and headers of an HTTPRoute (the policy's routeSettings, a base's last route). */
 export function checkRouteSettings(settings: unknown): Problem[] {
+  const foreign = foreignValues(settings);
+  if (foreign.length > 0) return foreign; // the rest would only repeat it
   const out = checkIstioShape('HTTPRoute', settings);
   if (!isObject(settings)) return out;
   checkDuration(settings.timeout, ['timeout'], out);
@@ -208,6 +210,8 @@ export function headerValueProblem(value: string): string | undefined {
 
 /** A DestinationRule's (or a subset's) TrafficPolicy: the CRD schema and validateTrafficPolicy. */
 export function checkTrafficPolicy(policy: unknown, shape: Extract<IstioShape, 'TrafficPolicy' | 'SubsetTrafficPolicy'> = 'TrafficPolicy'): Problem[] {
+  const foreign = foreignValues(policy);
+  if (foreign.length > 0) return foreign; // the rest would only repeat it
   const out = checkIstioShape(shape, policy);
   if (!isObject(policy)) return out;
   const fields = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol'];

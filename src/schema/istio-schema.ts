@@ -64,7 +64,9 @@ export function checkIstioShape(shape: IstioShape, value: unknown): Problem[] {
   });
 }
 
-/** Values JSON cannot carry, as YAML tags make them: the API server would get something else. */
+/** Values JSON cannot carry, as YAML tags make them (!!timestamp, !!binary, !!set, .inf): the API server would get something else. */
+export const foreignValues = (value: unknown): Problem[] => notJson(value, []);
+
 function notJson(value: unknown, at: Segment[]): Problem[] {
   const path = fieldPath(at);
   if (typeof value === 'number' && !Number.isFinite(value)) return [{ path, message: `is ${String(value)}, which JSON cannot carry; use a finite number.` }];
