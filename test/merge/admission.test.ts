@@ -1,9 +1,10 @@
 // Istio's admission before output: every case the issue measured (render exit 0, Istio refusing
 // the output) is now a warning that leaves the branch out, or a failed render naming the field.
 import { describe, expect, it } from 'vitest';
-import type { DestinationRule } from '../../src/model/istio.ts';
+import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
+import { merge } from '../../src/merge/merge.ts';
 import { fullMatch, re2Problem } from '../../src/merge/regex.ts';
-import { branch, fragment, policy, release, run } from '../builders.ts';
+import { branch, fragment, NOW, policy, release, run } from '../builders.ts';
 
 const production = release('checkout-v1', 'production', 1);
 const regexPolicy = policy({ allowedMatches: ['exact', 'regex'] });
@@ -174,5 +175,33 @@ describe('bases give settings, not actions', () => {
   it("a valid base DestinationRule gives its trafficPolicy", () => {
     const out = run([production], { istioObjects: [baseDr({ trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } })] });
     expect((out.objects.find((o) => o.kind === 'DestinationRule') as DestinationRule).spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
+  });
+});
+
+describe('destination ports where the Service has several (never IST0112)', () => {
+  const services = [{ name: 'checkout', namespace: 'shop', ports: [80, 9090] }];
+  const withPort = (f: ReturnType<typeof fragment>, port?: number) => ({ ...f, spec: { ...f.spec, ...(port === undefined ? {} : { port }) } });
+  const merged = (fragments: unknown[], svc = services) =>
+    merge({ policy: { object: policy(), source: { path: 'policy.yaml' } }, fragments: fragments.map((object, i) => ({ object, source: { path: `f${i}.yaml` } })), istioObjects: [], workloads: [], services: svc, now: NOW, renderedBy: 'test' });
+
+  it('writes each fragment\'s port on its destinations', () => {
+    const out = merged([withPort(production, 80), withPort(branch('checkout-b', 'b'), 9090)]);
+    expect(messages(out, 'error')).toEqual([]);
+    const vs = out.objects.find((o) => o.kind === 'VirtualService') as VirtualService;
+    expect(vs.spec.http.flatMap((r) => r.route.map((d) => d.destination.port?.number))).toEqual([80, 9090, 80]); // production's hosts, the branch, the catch-all
+  });
+  it('a release without a port fails the render, naming the ports to choose from', () => {
+    const out = merged([production]);
+    expect(out.objects).toEqual([]);
+    expect(messages(out, 'error').join('\n')).toMatch(/spec\.port is missing, and Service checkout has several ports \(80, 9090\)/);
+  });
+  it('a branch with a port the Service lacks is left out with a warning', () => {
+    const out = merged([withPort(production, 80), withPort(branch('checkout-b', 'b'), 8443)]);
+    expect(messages(out, 'warning').join('\n')).toMatch(/checkout-b .*spec\.port is 8443, which is not a port of Service checkout/);
+    expect((out.objects.find((o) => o.kind === 'DestinationRule') as DestinationRule).spec.subsets.map((s) => s.name)).toEqual(['checkout-v1']);
+  });
+  it('a Service with one port, or none in the input, needs no port', () => {
+    expect(messages(merged([production], [{ name: 'checkout', namespace: 'shop', ports: [80] }]), 'error')).toEqual([]);
+    expect(messages(merged([production], []), 'error')).toEqual([]);
   });
 });
