@@ -12,7 +12,18 @@ const namespaceArb = fc.oneof({ arbitrary: fc.constant('shop'), weight: 15 }, { 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n'];
 const SUBSETS = ['v1', 'v2', 'v3', 'feature-a', 'feature-b'];
 const VALUES = ['feature-a', 'feature-b', 'bugfix-c', 'pay-', 'x'];
-const REGEXES = ['^feature-[a-z0-9]+$', 'feature-(a|b)', '(a+)+$', '(?=x)feature', '(a)\\1', '[unclosed'];
+const REGEXES = ['^feature-[a-z0-9]+$', 'feature-(a|b)', '(a+)+$', '(?=x)feature', '(a)\\1', '[unclosed', '\\Z', '[^]', 'a{1001}', '\\u0041', '\\p{Foo}', '(?i:feature-a)', '\\b+'];
+/** Subset trafficPolicies: valid ones, and ones Istio refuses (its schema, CEL rules or webhook). */
+const TRAFFIC_POLICIES: Record<string, unknown>[] = [
+  { connectionPool: { tcp: { maxConnections: 10 } } },
+  { connectionPool: { tcp: { maxConnections: 10, connectTimeout: '250ms' } } },
+  { outlierDetection: { interval: '0.5ms' } },
+  { connectionPool: {} },
+  { tls: { mode: 'MUTUAL' } },
+  { loadBalancer: { simple: 'FOO' } },
+  { connectionPool: { tcp: { maxConnection: 10 } } },
+  { outlierDetection: { baseEjectionTime: '1.0005s' } },
+];
 /** Headers a fragment may name: allowed ones, and ones the policy or Envoy never allow. */
 const HEADERS = ['x-branch', 'x-tenant', 'x-team', 'host', 'x-envoy-upstream-rq-timeout-ms', ':authority', 'X-Branch'];
 
@@ -46,7 +57,13 @@ export const policyArb: fc.Arbitrary<RoutingPolicy> = fc
     invalidBranches: maybe(fc.constantFrom('quarantine', 'fail'), 40),
     gateways: maybe(fc.subarray(['mesh', 'istio-system/public-gateway']), 50),
     exportTo: maybe(fc.constantFrom(['.'], ['*']), 30),
-    routeSettings: maybe(fc.constantFrom({ timeout: '5s' }, { retries: { attempts: 3, perTryTimeout: '2s' } }), 30),
+    routeSettings: maybe(
+      fc.oneof(
+        { arbitrary: fc.constantFrom({ timeout: '5s' }, { retries: { attempts: 3, perTryTimeout: '2s' } }), weight: 8 },
+        { arbitrary: fc.constantFrom({ timeout: '0.5ms' }, { retries: { attempts: 0, perTryTimeout: '1s' } }, { corsPolicy: { allowMethods: ['get'] } }), weight: 1 },
+      ),
+      30,
+    ),
     trafficPolicy: maybe(fc.constantFrom({ tls: { mode: 'ISTIO_MUTUAL' } }, { loadBalancer: { simple: 'ROUND_ROBIN' } }), 30),
     mistake: fc.integer({ min: 0, max: 79 }),
   })
@@ -84,6 +101,7 @@ const specArb = fc
     subset: fc.constantFrom(...SUBSETS),
     labelTwist: fc.integer({ min: 0, max: 7 }), // 0: the same subset name with other labels
     trafficPolicy: fc.integer({ min: 0, max: 9 }), // 0: a subset trafficPolicy
+    trafficPolicyAt: fc.nat(),
     kind: fc.constantFrom('branch', 'release'),
     value: fc.constantFrom(...VALUES),
     regex: fc.constantFrom(...REGEXES),
@@ -104,7 +122,8 @@ const specArb = fc
       subset: {
         name: subsetName,
         labels: { app: r.service, version: r.labelTwist === 0 ? `${r.subset}-x` : r.subset },
-        ...(r.trafficPolicy === 0 ? { trafficPolicy: { connectionPool: { tcp: { maxConnections: 10 } } } } : {}),
+        // Mostly a valid one; a third of them one that Istio refuses.
+        ...(r.trafficPolicy === 0 ? { trafficPolicy: TRAFFIC_POLICIES[r.trafficPolicyAt % 3 < 2 ? r.trafficPolicyAt % 2 : r.trafficPolicyAt % TRAFFIC_POLICIES.length] } : {}),
       },
     };
     if (r.kind === 'branch') {

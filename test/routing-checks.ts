@@ -3,6 +3,7 @@
 // and the structural rules that schema cannot express. Each returns the problems it finds, so that
 // a failing property says what is wrong.
 import { DestinationRule as IstioDestinationRule, VirtualService as IstioVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
+import { admissionProblems, HOSTS_BELONG_TO_SERVICES } from './oracles/istio-admission.ts';
 
 type Json = Record<string, unknown>;
 interface Route {
@@ -42,7 +43,7 @@ export function structuralProblems(objects: readonly Json[]): string[] {
   const problems: string[] = [];
   const rules = new Map(objects.filter((o) => o.kind === 'DestinationRule').map((o) => [key(o as never), o]));
   const services = objects.filter((o) => o.kind === 'VirtualService');
-  if (services.length !== rules.size) problems.push(`${services.length} VirtualServices but ${rules.size} DestinationRules`);
+  // A DestinationRule may stand alone (a service whose fragments take no traffic keeps its subsets).
   for (const vs of services) {
     const where = `VirtualService ${key(vs as never)}`;
     const name = String((vs.metadata as Json).name);
@@ -109,8 +110,12 @@ export function structuralProblems(objects: readonly Json[]): string[] {
   return problems;
 }
 
-/** Every problem of a render's VirtualServices and DestinationRules, Istio's and structural. */
-export const routingProblems = (objects: readonly Json[]): string[] => [...objects.flatMap(istioProblems), ...structuralProblems(objects)];
+/**
+ * Every problem of a render's VirtualServices and DestinationRules: Istio's admission as the
+ * independent oracle judges it (test/oracles/istio-admission.ts), @kubernetes-models/istio's
+ * validate(), and the structural rules.
+ */
+export const routingProblems = (objects: readonly Json[]): string[] => [...admissionProblems(objects, [], { ist0109: HOSTS_BELONG_TO_SERVICES }), ...objects.flatMap(istioProblems), ...structuralProblems(objects)];
 
 interface FragmentLike {
   metadata?: { name?: unknown; namespace?: unknown };

@@ -2,7 +2,6 @@
 // then says which route of the generated VirtualService answers the request and why (which
 // conditions matched, why each earlier route did not), which subsets get what share, and which
 // fragment each came from. The evaluation is src/merge/evaluate.ts, the same one check uses.
-import { mayBacktrack } from '../merge/regex.ts';
 import { describeMatcher, evaluateRoutes, hostWithoutPort, servesHost, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
 import { qualified } from '../merge/messages.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
@@ -137,14 +136,8 @@ function conditionLine(o: ConditionOutcome): string {
       return `${subject} matches ${want}`;
     case 'no-match':
       return o.actual === undefined ? `${subject}, so it cannot match ${want}` : `${subject} does not match ${want}`;
-    case 'unknown': {
-      const matcher = o.condition.matcher;
-      const why =
-        matcher?.kind === 'regex' && mayBacktrack(matcher.value)
-          ? ' (the pattern could take exponential time in JavaScript, which Envoy\'s RE2 never does, so explain does not run it)'
-          : '';
-      return `${subject}: explain cannot judge ${o.condition.label} ${want}${why}, so it counts as not matching`;
-    }
+    case 'unknown':
+      return `${subject}: explain cannot judge ${o.condition.label} ${want}, so it counts as not matching`;
   }
 }
 

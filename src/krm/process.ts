@@ -6,6 +6,7 @@ import { API_VERSION, FRAGMENT_KIND, POLICY_KIND, type KubeObject, type Source, 
 import { ISTIO_GROUP, type DestinationRule, type VirtualService } from '../model/istio.ts';
 import type { Result, Severity } from '../model/result.ts';
 import { merge, type WorkloadRef } from '../merge/merge.ts';
+import type { ServicePorts } from '../merge/ports.ts';
 import { resultFor } from '../merge/messages.ts';
 import { nearest } from '../schema/suggest.ts';
 import { INDEX, LEGACY_INDEX, LEGACY_PATH, LOCAL_CONFIG, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
@@ -92,6 +93,7 @@ export function processItems(input: ProcessInput): ProcessOutput {
     fragments,
     istioObjects: istio.flatMap((i) => (readOrReport(i, 'error', results) as Sourced<KubeObject> | undefined) ?? []),
     workloads,
+    services: servicePorts(input.items),
     now: input.now,
     renderedBy: input.renderedBy,
     failed: results.some((r) => r.severity === 'error'),
@@ -252,6 +254,18 @@ function isBranchItem(item: Item): boolean {
 }
 
 /** The item as a plain value; one whose YAML aliases expand too far is named in a result instead. */
+/** The ports of the input's Services (core v1), for destination ports; only those bodies are read. */
+function servicePorts(items: readonly Item[]): ServicePorts[] {
+  return items.flatMap((item) => {
+    const { apiVersion, kind, name, namespace } = item.header;
+    if (kind !== 'Service' || apiVersion !== 'v1' || !name) return [];
+    const read = item.read();
+    const ports = 'object' in read ? (read.object as { spec?: { ports?: unknown } } | null)?.spec?.ports : undefined;
+    const numbers = Array.isArray(ports) ? ports.flatMap((p) => (typeof (p as { port?: unknown })?.port === 'number' ? [(p as { port: number }).port] : [])) : [];
+    return [{ name, ...(namespace ? { namespace } : {}), ports: numbers }];
+  });
+}
+
 function readOrReport(item: Item, severity: Severity, results: Result[]): Sourced<unknown> | undefined {
   const read = item.read();
   if ('object' in read) return { object: read.object, source: item.source };

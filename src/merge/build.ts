@@ -29,13 +29,12 @@ const record = (value: unknown): Json => (value !== null && typeof value === 'ob
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
 
-/** Route settings: the policy's, else those of the base's last (catch-all) route. */
+/** Route settings, field by field: the policy's, else those of the base's last (catch-all) route. */
 function routeSettings(policy: Policy, base?: KubeObject): Json {
-  if (policy.routeSettings) return sortKeysDeep(policy.routeSettings) as Json;
   const http = record(base?.spec).http;
   const last = Array.isArray(http) ? record(http[http.length - 1]) : {};
   const { name: _n, match: _m, route: _r, ...settings } = last;
-  return sortKeysDeep(settings) as Json;
+  return sortKeysDeep({ ...settings, ...policy.routeSettings }) as Json;
 }
 
 function metadata(id: ServiceId, base: KubeObject | undefined, renderedBy: string): ObjectMeta {

@@ -6,10 +6,11 @@
 // Istio's semantics: routes are tried in order and the first whose match fits answers. A route
 // without match, or with a match entry that has no conditions, matches everything. The entries
 // of one route's `match` are OR; the conditions of one entry are AND. String matches are exact,
-// prefix or regex; a regex must match the whole value (RE2's FullMatch; JavaScript's RegExp
-// anchored with ^(?:...)$ stands in for RE2 here). A header condition never matches a request
+// prefix or regex; a regex must match the whole value (RE2's FullMatch, run by re2js as Envoy
+// runs RE2). A header condition never matches a request
 // without that header; `{}` on a header only asks for its presence.
-import { mayBacktrack } from './regex.ts';
+import type { RE2JS } from 're2js';
+import { compileRe2, fullMatch } from './regex.ts';
 import { fingerprint } from './canonical.ts';
 
 export type Matcher =
@@ -173,33 +174,12 @@ export const isCatchAll = (route: RouteLike): boolean => {
 
 // --- matching values --------------------------------------------------------------------------
 
-const compiled = new Map<string, RegExp | null>();
-
 /** Longer values are not matched against a regex here (see matches). */
 export const MAX_MATCHED_VALUE = 4096;
 
-/** RE2's syntax where it differs from JavaScript's, as far as matching needs: (?i) flags and (?P<name>. */
-export function toRegExp(pattern: string, ignoreCase = false): RegExp | undefined {
-  const key = `${ignoreCase ? 'i' : ''}\0${pattern}`;
-  let re = compiled.get(key);
-  if (re === undefined) {
-    let flags = ignoreCase ? 'i' : '';
-    let body = pattern;
-    const leading = /^\(\?([imsU]+)\)/.exec(body);
-    if (leading) {
-      body = body.slice(leading[0].length);
-      for (const f of leading[1]!) if ((f === 'i' || f === 'm' || f === 's') && !flags.includes(f)) flags += f;
-    }
-    body = body.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\\z/g, '$');
-    try {
-      re = new RegExp(`^(?:${body})$`, flags);
-    } catch {
-      re = null;
-    }
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(key, re);
-  }
-  return re ?? undefined;
+/** The pattern as RE2 (Envoy) compiles it; undefined when RE2 refuses it. */
+export function toRegExp(pattern: string, ignoreCase = false): RE2JS | undefined {
+  return compileRe2(pattern, ignoreCase);
 }
 
 /** Whether `value` satisfies `matcher`; undefined when the regex cannot be read. */
@@ -212,13 +192,10 @@ export function matches(matcher: Matcher, value: string, ignoreCase = false): bo
       return fold(value) === fold(matcher.value);
     case 'prefix':
       return fold(value).startsWith(fold(matcher.value));
-    case 'regex': {
-      // JavaScript backtracks where Envoy's RE2 does not: a pattern that could take exponential
-      // time, or a very long value, is not run here, and the answer is "cannot tell".
-      if (mayBacktrack(matcher.value) || value.length > MAX_MATCHED_VALUE) return undefined;
-      const re = toRegExp(matcher.value, ignoreCase);
-      return re ? re.test(value) : undefined;
-    }
+    case 'regex':
+      // RE2 runs in linear time, as Envoy does: every pattern RE2 accepts is run, whatever its shape.
+      if (value.length > MAX_MATCHED_VALUE) return undefined;
+      return fullMatch(matcher.value, value, ignoreCase);
   }
 }
 

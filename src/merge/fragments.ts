@@ -6,6 +6,8 @@ import type { Subject } from './messages.ts';
 import type { Policy } from './policy.ts';
 import { matchesAny } from './glob.ts';
 import { re2Problem } from './regex.ts';
+import { checkTrafficPolicy } from './istio-rules.ts';
+import { under } from './policy-istio.ts';
 
 /** A branch fragment only diverts requests that carry its header; a release moves an environment's traffic. */
 export type Role = 'branch' | 'release';
@@ -52,6 +54,11 @@ function checkAgainstPolicy(fragment: RouteFragment, policy: Policy): Problem[] 
 
   if (expires !== undefined && Number.isNaN(Date.parse(expires))) {
     problems.push({ path: 'spec.expires', message: `is ${show(expires)}, which is not a real instant; use a date and time such as 2026-12-24T00:00:00Z.` });
+  }
+  // The subset's trafficPolicy goes into the shared DestinationRule: Istio's rules decide (`{}` means none).
+  const trafficPolicy = fragment.spec.subset.trafficPolicy;
+  if (trafficPolicy !== undefined && !(Object.getPrototypeOf(trafficPolicy) === Object.prototype && Object.keys(trafficPolicy).length === 0)) {
+    problems.push(...under('spec.subset.trafficPolicy', checkTrafficPolicy(trafficPolicy, 'SubsetTrafficPolicy')));
   }
   if (release) {
     if (!environmentNames.includes(release.environment)) unknownEnvironment(release.environment, 'spec.release.environment');

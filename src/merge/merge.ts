@@ -4,6 +4,8 @@ import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import type { Problem } from '../schema/validate.ts';
+import { readBases } from './base.ts';
+import { applyPorts, portProblem, portsBySubset, type ServicePorts } from './ports.ts';
 import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
@@ -25,6 +27,8 @@ export interface MergeInput {
   workloads: readonly WorkloadRef[];
   /** Kinds that `workloads` lists completely for the fragments' namespaces (cluster mode): one missing is gone even where none is left. */
   completeWorkloadKinds?: readonly string[];
+  /** The input's Services and their ports, for destination ports (ports.ts); absent where none are known. */
+  services?: readonly ServicePorts[];
   now: Date;
   /** The value of the switchyard.dev/rendered-by annotation on every generated object (`switchyard/0.1.0`). */
   renderedBy: string;
@@ -96,8 +100,9 @@ function mergeService(
   group: readonly Entry[],
   policy: Policy,
   input: MergeInput,
-): { objects: [VirtualService, DestinationRule]; results: Result[]; summary: Result } | undefined {
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result } | undefined {
   flagBranchConflicts(group, policy);
+  flagPortProblems(group, input.services?.find((s) => s.name === id.service && (s.namespace ?? undefined) === id.namespace));
   flagSubsetConflicts(group);
   const live = group.filter(isLive);
   if (live.length === 0) return undefined;
@@ -110,19 +115,20 @@ function mergeService(
     if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
   }
   const routed = group.filter(isLive);
-  const routes = orderRoutes(policy, {
+  const ordered = orderRoutes(policy, {
     service: id.service,
     branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
     environments,
   });
+  const routes = applyPorts(ordered, portsBySubset(routed.map((e) => e.fragment!))); // ports.ts
   const subsets = collectSubsets(routed.map((e) => e.fragment!));
-  const base = (kind: string) => findBase(input.istioObjects, kind, id);
-  const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
-  const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
+  const bases = readBases(input.istioObjects, id); // cleaned, and judged by Istio's rules (base.ts)
+  const vs = buildVirtualService(id, policy, routes, bases.virtualService, input.renderedBy);
+  const dr = buildDestinationRule(id, policy, subsets, bases.destinationRule, input.renderedBy);
 
   const where = `VirtualService ${qualified(id.namespace, id.service)}`;
   const resourceRef = { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) };
-  const results: Result[] = [];
+  const results: Result[] = [...bases.results];
   for (const object of [vs, dr]) {
     const tooBig = checkSize(object);
     if (tooBig) results.push(tooBig);
@@ -159,6 +165,12 @@ function mergeService(
     message: `merged ${count(routed.length, 'fragment')} into ${where}: ${count(routes.length, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
+  // Istio refuses a VirtualService without routes ("http, tcp or tls must be provided"): only the
+  // DestinationRule is written, so that the subsets stay for the next release.
+  if (vs.spec.http.length === 0) {
+    results.push({ severity: 'warning', message: `${where} is not written: no fragment of service ${id.service} takes traffic (a canary at weight 0 and no stable release), and Istio refuses a VirtualService without routes; add a stable release.`, resourceRef });
+    return { objects: [dr], results, summary };
+  }
   return { objects: [vs, dr], results, summary };
 }
 
@@ -234,7 +246,7 @@ function flagBranchConflicts(group: readonly Entry[], policy: Policy): void {
 function flagSubsetConflicts(group: readonly Entry[]): void {
   const byName = groupBy(group.filter(isLive), (e) => e.fragment!.spec.subset.name);
   for (const [name, same] of byName) {
-    const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: nonEmpty(e.fragment!.spec.subset.trafficPolicy) });
+    const shape = (e: Entry) => fingerprint({ labels: e.fragment!.spec.subset.labels, trafficPolicy: nonEmpty(e.fragment!.spec.subset.trafficPolicy), port: e.fragment!.spec.port });
     if (new Set(same.map(shape)).size < 2) continue;
     const releaseShapes = new Set(same.filter((e) => e.role === 'release').map(shape));
     for (const e of same) {
@@ -242,8 +254,17 @@ function flagSubsetConflicts(group: readonly Entry[]): void {
       const agrees = releaseShapes.size === 1 && releaseShapes.has(shape(e));
       if (trusted || agrees) continue;
       const others = same.filter((o) => o !== e && shape(o) !== shape(e)).map((o) => describeSubject(o.subject)).join(', ');
-      addProblems(e, [{ path: 'spec.subset', message: `names subset ${name}, which ${others} defines with other labels or trafficPolicy; a subset name must select the same pods everywhere: rename the subset or make the definitions equal.` }]);
+      addProblems(e, [{ path: 'spec.subset', message: `names subset ${name}, which ${others} defines with other labels, trafficPolicy or port; a subset name must select the same pods everywhere: rename the subset or make the definitions equal.` }]);
     }
+  }
+}
+
+/** A fragment whose port its Service does not have, or that names none where the Service has several (ports.ts). */
+function flagPortProblems(group: readonly Entry[], service: ServicePorts | undefined): void {
+  if (!service) return;
+  for (const e of group) {
+    const problem = isLive(e) ? portProblem(e.fragment!, service) : undefined;
+    if (problem) addProblems(e, [problem]);
   }
 }
 
@@ -260,10 +281,6 @@ function collectSubsets(fragments: readonly RouteFragment[]): DestinationRuleSub
     }
   }
   return [...subsets.values()];
-}
-
-function findBase(objects: readonly Sourced<KubeObject>[], kind: string, id: ServiceId): KubeObject | undefined {
-  return objects.find((o) => o.object.kind === kind && o.object.metadata?.name === id.service && (o.object.metadata?.namespace ?? undefined) === id.namespace)?.object;
 }
 
 /** What Switchyard made before (it carries the managed-by label) and would not make now. */

@@ -4,6 +4,7 @@ import type { Result } from '../model/result.ts';
 import { checkPolicySchema } from '../schema/validate.ts';
 import { checkHeaderName } from './headers.ts';
 import { resultFor, type Subject } from './messages.ts';
+import { checkPolicyIstioFields } from './policy-istio.ts';
 
 export type MatchKind = 'exact' | 'prefix' | 'regex';
 
@@ -74,7 +75,11 @@ export function resolvePolicy(sourced: Sourced<unknown>): { policy?: Policy; res
     }
   });
   if (defaults.length > 1) error(`marks ${defaults.join(' and ')} as default; at most one environment may be the default (the catch-all route).`, 'spec.environments');
+  // Istio's own schema and webhook rules for the values the policy hands to Istio (istio-rules.ts).
+  const istio = checkPolicyIstioFields(spec);
+  for (const p of istio.errors) error(p.message, p.path);
   if (results.length > 0) return { results };
+  for (const p of istio.warnings) results.push(resultFor(subject, 'warning', p.message, p.path));
 
   const policy: Policy = {
     branchHeader,

@@ -1,87 +1,59 @@
-// Envoy matches regex headers with RE2, which has no lookaround, backreferences, atomic groups
-// or possessive quantifiers. A pattern RE2 would reject makes Istio reject the whole
-// VirtualService, so it is caught here, with the reason.
+// Regex header matches are judged and run by RE2, as Envoy runs them and as Istio's webhook judges
+// them, never by JavaScript's RegExp. Istio's webhook (istio/istio pkg/config/validation/
+// validation.go, validateStringRegexp) refuses patterns over 1,024 bytes and compiles the rest with
+// Go's regexp; Envoy runs RE2. re2js is a port of RE2/J, itself a port of Go's regexp/syntax, so it
+// refuses what Go refuses (`\Z`, `[]`, `\u0041`, `a{1001}`, lookarounds, backreferences) and
+// accepts what Go accepts (`(?i:x)`, `\pL`, `(?P<name>x)`), and it matches in linear time: every
+// pattern can be run, none has to be refused for fear of backtracking.
+import { RE2JS } from 're2js';
 
-/** Why RE2 would reject `pattern`, or undefined if it is acceptable. */
+/** Istio's webhook refuses longer patterns (Go's len(): UTF-8 bytes). */
+export const MAX_REGEX_BYTES = 1024;
+
+const utf8 = new TextEncoder();
+
+/** Why Istio's webhook or Envoy would refuse `pattern`, or undefined if both accept it. */
 export function re2Problem(pattern: string): string | undefined {
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || next === 'k') return 'uses a backreference, which RE2 (Envoy) does not support';
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      i = endOfClass(pattern, i); // nothing inside a character class is a group or quantifier
-      continue;
-    }
-    if (c === '(' && pattern[i + 1] === '?') {
-      const rest = pattern.slice(i + 2, i + 4);
-      if (rest.startsWith('=') || rest.startsWith('!') || rest === '<=' || rest === '<!') {
-        return 'uses a lookaround ((?=, (?!, (?<=, (?<!), which RE2 (Envoy) does not support';
-      }
-      if (rest.startsWith('>')) return 'uses an atomic group ((?>), which RE2 (Envoy) does not support';
-    }
-    if ((c === '*' || c === '+' || c === '?' || c === '}') && pattern[i + 1] === '+') {
-      return 'uses a possessive quantifier (*+, ++, ?+), which RE2 (Envoy) does not support';
-    }
-  }
-  // What remains is close enough to JavaScript's syntax to catch unbalanced groups and the like.
-  // RE2's inline flags, (?i), are not JavaScript's, so they are set aside first.
+  if (pattern === '') return 'is an empty regex, which Istio refuses; give a pattern, or use an exact match';
+  const bytes = utf8.encode(pattern).length;
+  if (bytes > MAX_REGEX_BYTES) return `is a regex of ${bytes} bytes; Istio refuses patterns over ${MAX_REGEX_BYTES} bytes: shorten it`;
   try {
-    new RegExp(pattern.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?P?<([A-Za-z_]\w*)>/g, '(?<$1>'));
+    RE2JS.compile(pattern);
+    return undefined;
   } catch (error) {
-    return `is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')})`;
+    const reason = String((error as Error).message ?? error).replace(/^error parsing regexp: /, '');
+    return `is not a regex that RE2 (Envoy) and Go (Istio's webhook) accept (${reason}${hint(pattern)}); see https://github.com/google/re2/wiki/Syntax`;
   }
-  return undefined;
 }
 
-/**
- * Whether JavaScript's backtracking engine could take exponential time on this pattern: a
- * repeated group (`*`, `+`, `{n,}`) whose body can itself repeat or branch, such as `(a+)+`,
- * `(a|a)*` or `(\w*x?)*`. RE2 (Envoy) runs these in linear time, so they are fine as routes;
- * Switchyard only refuses to run them itself (explain and check), where an input could hang it.
- */
-export function mayBacktrack(pattern: string): boolean {
-  const groups: { repeats: boolean }[] = [];
-  let lastGroupRepeats = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      i++;
-      lastGroupRepeats = false;
-      continue;
-    }
-    if (c === '[') {
-      i = endOfClass(pattern, i);
-      lastGroupRepeats = false;
-      continue;
-    }
-    if (c === '(') {
-      groups.push({ repeats: false });
-      lastGroupRepeats = false;
-      continue;
-    }
-    if (c === ')') {
-      lastGroupRepeats = groups.pop()?.repeats ?? false;
-      continue;
-    }
-    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d*,\d*\}/.test(pattern.slice(i)) && !/^\{\d*,?1?\}/.test(pattern.slice(i)));
-    if (quantifier || c === '|' || c === '?') {
-      if (quantifier && lastGroupRepeats) return true;
-      for (const g of groups) g.repeats = true;
-    }
-    lastGroupRepeats = false;
-  }
-  return false;
+/** What JavaScript or PCRE habit the pattern shows, where RE2 has no such thing. */
+function hint(pattern: string): string {
+  if (/\(\?<?[=!]/.test(pattern)) return '; RE2 has no lookarounds';
+  if (/\(\?>/.test(pattern)) return '; RE2 has no atomic groups';
+  if (/\\[1-9k]/.test(pattern)) return '; RE2 has no backreferences';
+  if (/[*+?}]\+/.test(pattern)) return '; RE2 has no possessive quantifiers';
+  return '';
 }
 
-/** The index of the `]` that closes the character class opening at `start` (`[]a]` and `[^]a]` included). */
-function endOfClass(pattern: string, start: number): number {
-  let j = start + 1;
-  if (pattern[j] === '^') j++;
-  if (pattern[j] === ']') j++;
-  while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
-  return j;
+const compiled = new Map<string, RE2JS | null>();
+
+/** The pattern compiled by RE2, cached; undefined when RE2 refuses it. */
+export function compileRe2(pattern: string, ignoreCase = false): RE2JS | undefined {
+  const key = `${ignoreCase ? 'i' : ''}\0${pattern}`;
+  let re = compiled.get(key);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    } catch {
+      re = null;
+    }
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(key, re);
+  }
+  return re ?? undefined;
+}
+
+/** RE2's FullMatch, as Envoy's safe_regex header matcher uses it; undefined when RE2 refuses the pattern. */
+export function fullMatch(pattern: string, value: string, ignoreCase = false): boolean | undefined {
+  return compileRe2(pattern, ignoreCase)?.matches(value);
 }

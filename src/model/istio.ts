@@ -11,7 +11,7 @@ export interface HTTPMatchRequest {
 }
 
 export interface HTTPRouteDestination {
-  destination: { host: string; subset: string };
+  destination: { host: string; subset: string; port?: { number: number } };
   weight: number;
 }
 

@@ -28,7 +28,7 @@ const asRelease = (environment: string, revision: number, weight?: number) => ({
 const conflict = (name: string, subset: string, others: string[], severity: 'warning' | 'error') =>
   `RouteFragment shop/${name} (fragments/${name}.yaml): spec.subset names subset ${subset}, which ${others
     .map((o) => `RouteFragment shop/${o} (fragments/${o}.yaml)`)
-    .join(', ')} defines with other labels or trafficPolicy; a subset name must select the same pods everywhere: rename the subset or make the definitions equal.${
+    .join(', ')} defines with other labels, trafficPolicy or port; a subset name must select the same pods everywhere: rename the subset or make the definitions equal.${
     severity === 'warning' ? ' This branch fragment is left out; everything else renders.' : ''
   }`;
 
