@@ -11,6 +11,7 @@ import { setReleaseWeight } from '../krm/set-release-weight.ts';
 import { checkNewWeight, findBaseline, renderErrors } from '../merge/canary-baseline.ts';
 import { DEFAULT_QUERIES, fillQuery, unknownPlaceholders, type Metric, type QueryTemplates } from '../merge/canary-queries.ts';
 import { decideStep, type Action, type Check, type Decision, type Figures, type Thresholds } from '../merge/canary.ts';
+import { parseDuration as readDuration } from '../merge/duration.ts';
 import { qualified } from '../merge/messages.ts';
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
@@ -66,14 +67,12 @@ export interface CanaryOptions {
 }
 
 const DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
-const UNIT_MS: Record<string, number> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
 /** A Prometheus duration (5m, 1h30m, 90s), in milliseconds. */
 export function parseDuration(flag: string, value: string): number {
   if (value === '' || !DURATION.test(value)) throw new UsageError(`${flag} ${value} is not a duration; use Prometheus's form, such as 30s, 5m or 1h30m.`);
-  let total = 0;
-  for (const [, n, unit] of value.matchAll(/(\d+)(ms|[ywdhms])/g)) total += Number(n) * UNIT_MS[unit!]!;
-  if (total <= 0) throw new UsageError(`${flag} ${value} is zero; use a positive duration, such as 5m.`);
+  const total = readDuration(value);
+  if (total === undefined) throw new UsageError(`${flag} ${value} is zero; use a positive duration, such as 5m.`);
   return total;
 }
 

@@ -6,6 +6,7 @@
 import { API_VERSION, FRAGMENT_KIND, type RouteFragment, type Sourced } from '../model/kinds.ts';
 import { checkFragmentSchema } from '../schema/validate.ts';
 import { fingerprint } from './canonical.ts';
+export { parseDuration } from './duration.ts';
 import { checkFragment } from './fragments.ts';
 import { describeSubject } from './messages.ts';
 import type { Policy } from './policy.ts';
@@ -34,22 +35,6 @@ function trimDashes(text: string): string {
   while (start < end && text[start] === '-') start++;
   while (end > start && text[end - 1] === '-') end--;
   return text.slice(start, end);
-}
-
-/** `14d`, `12h`, `30m`, `2w`, `90s`, or several (`1d12h`), in milliseconds; undefined if unreadable. */
-export function parseDuration(text: string): number | undefined {
-  const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-  // Read digit by digit (an unanchored `/(\d+)([smhdw])/g` is quadratic on a long run of digits).
-  let total = 0;
-  let digits = '';
-  for (const c of text) {
-    if (c >= '0' && c <= '9') digits += c;
-    else if (digits !== '' && units[c] !== undefined) {
-      total += Number(digits) * units[c]!;
-      digits = '';
-    } else return undefined;
-  }
-  return digits === '' && total > 0 && Number.isFinite(total) ? total : undefined;
 }
 
 /** An RFC 3339 instant in UTC without milliseconds: `2026-12-11T12:00:00Z`. */
