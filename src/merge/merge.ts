@@ -4,11 +4,12 @@ import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import type { Problem } from '../schema/validate.ts';
-import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
+import { buildDestinationRule, buildVirtualService, gatewaysOf, MANAGED_BY, MANAGED_BY_LABEL, MESH_GATEWAY, type ServiceId, type VirtualServicePlan } from './build.ts';
+import { ISTIO_API_VERSION } from '../model/istio.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
 import { describeSubject, printable, qualified, resultFor } from './messages.ts';
-import { resolvePolicy, type Policy } from './policy.ts';
+import { policySubject, resolvePolicy, type Policy, type PolicyEnvironment } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
 import { orderRoutes } from './routes.ts';
 import { checkSize } from './size.ts';
@@ -68,8 +69,13 @@ export function merge(input: MergeInput): MergeOutput {
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
   const serviceResults: Result[] = [];
-  for (const [key, group] of groupByService(entries.filter(isLive))) {
-    const merged = mergeService(parseServiceKey(key), group, policy, input);
+  const groups = groupByService(entries.filter(isLive));
+  const withReleases = new Set(entries.filter((e) => e.role === 'release' && e.fragment).map((e) => serviceKey(e.fragment!)));
+  const answering = chooseHostServices(policy, [...groups.keys()], withReleases, input.policy);
+  results.push(...answering.results);
+  for (const [key, group] of groups) {
+    const answers = policy.environments.filter((env) => env.hosts.length > 0 && answering.byEnvironment.get(env.name) === key);
+    const merged = mergeService(parseServiceKey(key), group, policy, input, answers, withReleases.has(key));
     if (!merged) continue;
     objects.push(...merged.objects);
     serviceResults.push(...merged.results);
@@ -94,13 +100,66 @@ export function merge(input: MergeInput): MergeOutput {
   return { objects, retired, results };
 }
 
-/** One service's VirtualService and DestinationRule, or nothing when no fragment of it is live. */
+/**
+ * Which service answers each environment's hosts at the gateways: the environment's hostService,
+ * else the policy's, else the one service with release fragments, else the one service. A branch
+ * fragment can never change the answer while any service has releases.
+ */
+function chooseHostServices(
+  policy: Policy,
+  services: readonly string[],
+  withReleases: ReadonlySet<string>,
+  sourced: Sourced<unknown>,
+): { byEnvironment: Map<string, string>; results: Result[] } {
+  const subject = policySubject(sourced);
+  const results: Result[] = [];
+  const byEnvironment = new Map<string, string>();
+  const inferred = withReleases.size > 0 ? [...withReleases].sort(byString) : [...services];
+  let reported = false;
+  policy.environments.forEach((env, i) => {
+    if (env.hosts.length === 0) return;
+    const ref = env.hostService;
+    if (!ref) {
+      if (inferred.length === 1) byEnvironment.set(env.name, inferred[0]!);
+      else if (inferred.length > 1 && !reported) {
+        reported = true;
+        const names = inferred.map((k) => describeServiceKey(k)).join(', ');
+        results.push(resultFor(subject, 'error', `names no hostService, and ${inferred.length} services could answer the environments' hosts (${names}); set spec.hostService to the one that answers them at the gateways (such as ${describeServiceKey(inferred[0]!)}), or spec.environments[].hostService per environment.`, 'spec.hostService'));
+      }
+      return;
+    }
+    const field = policySpecOf(sourced)?.environments?.[i]?.hostService !== undefined ? `spec.environments[${i}].hostService` : 'spec.hostService';
+    const candidates = services.filter((k) => {
+      const { namespace = '', service } = parseServiceKey(k);
+      return service === ref.service && (ref.namespace === undefined || ref.namespace === namespace);
+    });
+    const shown = ref.namespace ? `${ref.namespace}/${ref.service}` : ref.service;
+    if (candidates.length === 1) byEnvironment.set(env.name, candidates[0]!);
+    else if (candidates.length === 0) {
+      results.push(resultFor(subject, 'warning', `is ${shown}, which has no live RouteFragment in this render, so no VirtualService answers the hosts of environment ${env.name} (${env.hosts.join(', ')}); add its fragments to the render, or name a service that has some.`, field));
+    } else {
+      results.push(resultFor(subject, 'error', `is ${shown}, a service in ${candidates.length} namespaces (${candidates.map(describeServiceKey).join(', ')}); write namespace/name.`, field));
+    }
+  });
+  return { byEnvironment, results };
+}
+
+const describeServiceKey = (key: string): string => {
+  const { namespace, service } = parseServiceKey(key);
+  return namespace ? `${namespace}/${service}` : service;
+};
+
+const policySpecOf = (sourced: Sourced<unknown>) => (sourced.object as { spec?: { environments?: { hostService?: unknown }[] } } | null)?.spec;
+
+/** One service's VirtualServices and DestinationRule, or nothing when no fragment of it is live. */
 function mergeService(
   id: ServiceId,
   group: readonly Entry[],
   policy: Policy,
   input: MergeInput,
-): { objects: [VirtualService, DestinationRule]; results: Result[]; summary: Result } | undefined {
+  answers: readonly PolicyEnvironment[],
+  hasReleases: boolean,
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result } | undefined {
   flagBranchConflicts(group, policy);
   flagSubsetConflicts(group);
   const live = group.filter(isLive);
@@ -114,56 +173,60 @@ function mergeService(
     if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
   }
   const routed = group.filter(isLive);
-  const routes = orderRoutes(policy, {
-    service: id.service,
-    branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
-    environments,
-  });
+  const routes = orderRoutes(
+    policy,
+    { service: id.service, branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!), environments, hasReleases },
+    answers,
+  );
   const subsets = collectSubsets(routed.map((e) => e.fragment!));
-  const base = (kind: string) => findBase(input.istioObjects, kind, id);
-  const vs = buildVirtualService(id, policy, routes, base('VirtualService'), input.renderedBy);
+  const base = (kind: string, name = id.service) => findBase(input.istioObjects, kind, id, name);
+  const serviceBase = base('VirtualService');
+  const gateways = gatewaysOf(policy, serviceBase);
+  const onMesh = !gateways || gateways.length === 0 || gateways.includes(MESH_GATEWAY);
+  const outside = gateways?.filter((g) => g !== MESH_GATEWAY);
+  const plans: VirtualServicePlan[] = [];
+  if (onMesh) plans.push({ name: id.service, hosts: [id.service], gateways: gateways && [MESH_GATEWAY], routes: routes.mesh, base: serviceBase, serviceBase });
+  for (const env of answers) {
+    const name = `${id.service}.${env.name}`;
+    plans.push({ name, hosts: env.hosts, gateways: outside && outside.length > 0 ? outside : gateways && [MESH_GATEWAY], routes: routes.gateways.get(env.name)!, base: base('VirtualService', name), serviceBase });
+  }
+  const services = plans.map((plan) => buildVirtualService(id, policy, plan, input.renderedBy)).sort((a, b) => byString(a.metadata.name, b.metadata.name));
   const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
 
   const where = `VirtualService ${qualified(id.namespace, id.service)}`;
-  const resourceRef = { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) };
+  const ref = (name: string) => ({ apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', name, ...(id.namespace ? { namespace: id.namespace } : {}) });
+  const resourceRef = ref(id.service);
   const results: Result[] = [];
-  for (const object of [vs, dr]) {
+  for (const object of [...services, dr]) {
     const tooBig = checkSize(object);
     if (tooBig) results.push(tooBig);
   }
-  if (vs.spec.hosts.length === 0) {
-    // Istio refuses a VirtualService without hosts: the whole render would fail at apply time.
-    results.push({
-      severity: 'error',
-      message: `${where} would have no hosts: no environment of the policy has hosts, and its gateways (${(vs.spec.gateways ?? []).join(', ')}) do not include mesh; give an environment hosts, or add mesh to the policy's spec.gateways.`,
-      resourceRef,
-    });
-  }
-  const defaultEnv = policy.environments.find((e) => e.isDefault);
-  if (!routes.some((r) => r.match === undefined)) {
+  if (services.length === 0) {
     results.push({
       severity: 'warning',
-      message: defaultEnv
-        ? `${where}: environment ${defaultEnv.name} (the default) has no stable release of service ${id.service}, so requests that match no route get none (404); add a release fragment for ${defaultEnv.name}.`
-        : `${where}: the policy names no default environment, so requests that match no host or branch get no route (404).`,
+      message: `${where} is not made: service ${id.service} answers no environment's hosts and the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh, so nothing routes to its subsets; add mesh to spec.gateways, or make it an environment's hostService.`,
       resourceRef,
     });
   }
-  for (const env of policy.environments) {
-    if (env.isDefault || env.hosts.length === 0 || environments.has(env.name) || !defaultEnv || !environments.has(defaultEnv.name)) continue;
-    results.push({
-      severity: 'info',
-      message: `${where}: environment ${env.name} has no stable release of service ${id.service}, so requests to its hosts take the next route that matches: ${env.allowBranches ? 'a branch route, or ' : ''}${defaultEnv.name}'s.`,
-      resourceRef,
-    });
+  for (const fallback of routes.fallbacks) {
+    const env = fallback.environment;
+    const whose = env ? `environment ${env} has no live release of service ${id.service}` : `the policy names no default environment`;
+    const message =
+      fallback.kind === 'default'
+        ? `${whose}, so its requests go to ${fallback.from}'s release; add a release fragment for ${env} to give it its own.`
+        : fallback.kind === 'service'
+          ? `${whose}, and the service has no release at all, so ${env ? 'its requests' : 'requests that name no environment'} go to Service ${id.service} itself without subset: every pod it selects, branch builds included, takes them; add a release fragment${env ? ` for ${env}` : ''}.`
+          : `${whose}, so ${env ? 'its requests' : 'requests that name no environment or branch'} get ${fallback.status} (${env ? 'fail closed: no branch can take them' : 'no route'}); add a release fragment${env ? ` for ${env}` : ' and a default environment'}.`;
+    results.push({ severity: env === '' && fallback.kind === 'status' ? 'warning' : fallback.kind === 'default' ? 'info' : 'warning', message: `${where}: ${message}`, resourceRef });
   }
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const routeCount = services.reduce((n, vs) => n + vs.spec.http.length, 0);
   const summary: Result = {
     severity: 'info',
-    message: `merged ${count(routed.length, 'fragment')} into ${where}: ${count(routes.length, 'route')}, ${count(subsets.length, 'subset')}.`,
+    message: `merged ${count(routed.length, 'fragment')} into ${services.length === 1 ? where : `${count(services.length, 'VirtualService')} of ${qualified(id.namespace, id.service)} (${services.map((vs) => vs.metadata.name).join(', ')})`}: ${count(routeCount, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
-  return { objects: [vs, dr], results, summary };
+  return { objects: [...services, dr], results, summary };
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;
@@ -296,8 +359,8 @@ function collectSubsets(fragments: readonly RouteFragment[]): DestinationRuleSub
   return [...subsets.values()];
 }
 
-function findBase(objects: readonly Sourced<KubeObject>[], kind: string, id: ServiceId): KubeObject | undefined {
-  return objects.find((o) => o.object.kind === kind && o.object.metadata?.name === id.service && (o.object.metadata?.namespace ?? undefined) === id.namespace)?.object;
+function findBase(objects: readonly Sourced<KubeObject>[], kind: string, id: ServiceId, name: string): KubeObject | undefined {
+  return objects.find((o) => o.object.kind === kind && o.object.metadata?.name === name && (o.object.metadata?.namespace ?? undefined) === id.namespace)?.object;
 }
 
 /** What Switchyard made before (it carries the managed-by label) and would not make now. */
