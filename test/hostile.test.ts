@@ -49,6 +49,7 @@ metadata:
   annotations:
     internal.config.kubernetes.io/path: policy.yaml
 spec:
+  hostService: checkout
   environments:
   - name: production
     hosts: [shop.example.com]

@@ -105,13 +105,13 @@ export function buildVirtualService(id: ServiceId, policy: Policy, plan: Virtual
   return {
     apiVersion: typeof base?.apiVersion === 'string' ? base.apiVersion : ISTIO_API_VERSION,
     kind: 'VirtualService',
-    metadata: metadata(plan.name, id, base, renderedBy),
+    metadata: metadata(plan.name, id, base ?? plan.serviceBase, renderedBy),
     spec: ordered(
       {
         ...rest,
         hosts: [...new Set(plan.hosts)].sort(byString),
         gateways: plan.gateways,
-        exportTo: policy.exportTo ?? strings(baseSpec.exportTo),
+        exportTo: policy.exportTo ?? strings(baseSpec.exportTo) ?? strings(record(plan.serviceBase?.spec).exportTo),
         http,
       },
       ['hosts', 'gateways', 'exportTo', 'http'],

@@ -69,6 +69,7 @@ export function merge(input: MergeInput): MergeOutput {
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
   const serviceResults: Result[] = [];
+  const consumedBases: { id: ObjectId; into: string[] }[] = [];
   const groups = groupByService(entries.filter(isLive));
   const withReleases = new Set(entries.filter((e) => e.role === 'release' && e.fragment).map((e) => serviceKey(e.fragment!)));
   const answering = chooseHostServices(policy, [...groups.keys()], withReleases, input.policy);
@@ -78,13 +79,23 @@ export function merge(input: MergeInput): MergeOutput {
     const merged = mergeService(parseServiceKey(key), group, policy, input, answers, withReleases.has(key));
     if (!merged) continue;
     objects.push(...merged.objects);
+    if (merged.consumed) consumedBases.push(merged.consumed);
     serviceResults.push(...merged.results);
     summaries.push(merged.summary);
   }
 
   for (const entry of entries) results.push(...entryResults(entry, policy));
   const retired = retire(input.istioObjects, objects);
-  for (const id of retired) {
+  const absorbed = consumedBases.filter((b) => !retired.some((r) => r.kind === b.id.kind && r.name === b.id.name && r.namespace === b.id.namespace));
+  for (const { id, into } of absorbed) {
+    results.push({
+      severity: 'info',
+      message: `VirtualService ${qualified(id.namespace, id.name)}: its settings now come with ${into.join(', ')}, and it is not written itself, because the gateways do not include mesh (it would claim no host).`,
+      resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
+    });
+  }
+  retired.push(...absorbed.map((b) => b.id));
+  for (const id of retired.slice(0, retired.length - absorbed.length)) {
     results.push({
       severity: 'info',
       message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because service ${id.name} has no live RouteFragment any more.`,
@@ -159,7 +170,7 @@ function mergeService(
   input: MergeInput,
   answers: readonly PolicyEnvironment[],
   hasReleases: boolean,
-): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result } | undefined {
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result; consumed?: { id: ObjectId; into: string[] } } | undefined {
   flagBranchConflicts(group, policy);
   flagSubsetConflicts(group);
   const live = group.filter(isLive);
@@ -202,11 +213,12 @@ function mergeService(
     if (tooBig) results.push(tooBig);
   }
   if (services.length === 0) {
-    results.push({
-      severity: 'warning',
-      message: `${where} is not made: service ${id.service} answers no environment's hosts and the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh, so nothing routes to its subsets; add mesh to spec.gateways, or make it an environment's hostService.`,
-      resourceRef,
-    });
+    const why = `service ${id.service} answers no environment's hosts and the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh`;
+    results.push({ severity: 'warning', message: `${where} is not made: ${why}, so nothing routes to its subsets; add mesh to spec.gateways, or make it an environment's hostService.`, resourceRef });
+  }
+  const carried = new Set(services.flatMap((vs) => vs.spec.http.map((r) => r.name)));
+  for (const e of routed.filter((r) => r.role === 'branch' && !carried.has(`branch:${r.fragment!.metadata.name}`))) {
+    results.push(resultFor(e.subject, 'warning', `routes nothing: the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh, and service ${id.service} answers the hosts of no environment that allows branches, so no VirtualService carries this branch's route; add mesh to the policy's spec.gateways, or make ${id.service} the hostService of an environment that allows branches.`));
   }
   for (const fallback of routes.fallbacks) {
     const env = fallback.environment;
@@ -226,7 +238,8 @@ function mergeService(
     message: `merged ${count(routed.length, 'fragment')} into ${services.length === 1 ? where : `${count(services.length, 'VirtualService')} of ${qualified(id.namespace, id.service)} (${services.map((vs) => vs.metadata.name).join(', ')})`}: ${count(routeCount, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
-  return { objects: [...services, dr], results, summary };
+  const consumed = serviceBase && !onMesh && services.length > 0 ? { id: { kind: 'VirtualService', name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) }, into: services.map((vs) => vs.metadata.name) } : undefined;
+  return { objects: [...services, dr], results, summary, ...(consumed ? { consumed } : {}) };
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;

@@ -102,7 +102,10 @@ export function orderRoutes(policy: Policy, traffic: ServiceTraffic, answers: re
     const setEnv = { set: { [envHeader]: env.name } };
     const routes: HTTPRoute[] = [];
     const own = scoped.filter((f) => f.spec.branch!.environment === env.name);
-    for (const f of [...own, ...(env.allowBranches ? unscoped : [])]) {
+    // an unscoped branch with the same header match as one scoped to E would never answer here
+    const taken = new Set(own.map((f) => JSON.stringify(headerMatch(policy, f))));
+    const others = env.allowBranches ? unscoped.filter((f) => !taken.has(JSON.stringify(headerMatch(policy, f)))) : [];
+    for (const f of [...own, ...others]) {
       routes.push({ ...branchRoute(traffic.service, f, headerMatch(policy, f)), headers: { request: setEnv } });
     }
     const request = env.allowBranches ? setEnv : { ...setEnv, remove: removeBranchHeaders };
