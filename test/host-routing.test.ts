@@ -191,7 +191,7 @@ describe('host validation', () => {
   const envs = (hosts: Record<string, string[]>) =>
     Object.entries(hosts).map(([name, h], i) => ({ name, hosts: h, ...(i === 0 ? { default: true } : {}) }));
   const errors = (hosts: Record<string, string[]>) =>
-    run([service('v1', { release: { environment: 'production', revision: 1 } })], { policy: policy({ environments: envs(hosts) }) })
+    run([service('v1', { release: { environment: 'production', revision: 1 } })], { policy: policy({ environments: envs(hosts) as never }) })
       .results.filter((r) => r.severity === 'error')
       .map((r) => r.message);
   it.each([

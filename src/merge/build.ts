@@ -74,9 +74,11 @@ function metadata(name: string, id: ServiceId, base: KubeObject | undefined, ren
   ) as ObjectMeta;
 }
 
-/** The gateways the service's VirtualServices are bound to: the policy's, else its base's. */
-export function gatewaysOf(policy: Policy, base: KubeObject | undefined): string[] | undefined {
-  return policy.gateways ?? strings(record(base?.spec).gateways);
+/** The gateways the service's VirtualServices are bound to: the policy's, else those of its bases. */
+export function gatewaysOf(policy: Policy, bases: readonly (KubeObject | undefined)[]): string[] | undefined {
+  if (policy.gateways) return policy.gateways;
+  const lists = bases.map((b) => strings(record(b?.spec).gateways)).filter((g): g is string[] => g !== undefined);
+  return lists.length === 0 ? undefined : [...new Set(lists.flat())];
 }
 
 export interface VirtualServicePlan {

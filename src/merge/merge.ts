@@ -11,7 +11,7 @@ import { checkFragment, type CheckedFragment } from './fragments.ts';
 import { describeSubject, printable, qualified, resultFor } from './messages.ts';
 import { policySubject, resolvePolicy, type Policy, type PolicyEnvironment } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
-import { orderRoutes } from './routes.ts';
+import { isGeneratedRouteName, orderRoutes } from './routes.ts';
 import { checkSize } from './size.ts';
 
 export interface WorkloadRef {
@@ -69,10 +69,11 @@ export function merge(input: MergeInput): MergeOutput {
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
   const serviceResults: Result[] = [];
-  const consumedBases: { id: ObjectId; into: string[] }[] = [];
+  const consumedBases: ConsumedBase[] = [];
   const groups = groupByService(entries.filter(isLive));
   const withReleases = new Set(entries.filter((e) => e.role === 'release' && e.fragment).map((e) => serviceKey(e.fragment!)));
-  const answering = chooseHostServices(policy, [...groups.keys()], withReleases, input.policy);
+  const liveReleases = new Set(entries.filter((e) => e.role === 'release' && isLive(e)).map((e) => serviceKey(e.fragment!)));
+  const answering = chooseHostServices(policy, [...groups.keys()], liveReleases, input.policy);
   results.push(...answering.results);
   for (const [key, group] of groups) {
     const answers = policy.environments.filter((env) => env.hosts.length > 0 && answering.byEnvironment.get(env.name) === key);
@@ -87,10 +88,11 @@ export function merge(input: MergeInput): MergeOutput {
   for (const entry of entries) results.push(...entryResults(entry, policy));
   const retired = retire(input.istioObjects, objects);
   const absorbed = consumedBases.filter((b) => !retired.some((r) => r.kind === b.id.kind && r.name === b.id.name && r.namespace === b.id.namespace));
-  for (const { id, into } of absorbed) {
+  for (const { id, into, dropped } of absorbed) {
+    const lost = dropped.length > 0 ? ` Its own ${dropped.join(', ')} are not kept: move them to a VirtualService named like one of those.` : '';
     results.push({
-      severity: 'info',
-      message: `VirtualService ${qualified(id.namespace, id.name)}: its settings now come with ${into.join(', ')}, and it is not written itself, because the gateways do not include mesh (it would claim no host).`,
+      severity: dropped.length > 0 ? 'warning' : 'info',
+      message: `VirtualService ${qualified(id.namespace, id.name)}: its settings now come with ${into.join(', ')}, and it is not written itself, because the gateways do not include mesh (it would claim no host).${lost}`,
       resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     });
   }
@@ -98,7 +100,7 @@ export function merge(input: MergeInput): MergeOutput {
   for (const id of retired.slice(0, retired.length - absorbed.length)) {
     results.push({
       severity: 'info',
-      message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because service ${id.name} has no live RouteFragment any more.`,
+      message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because ${retiredWhy(id, objects)}.`,
       resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     });
   }
@@ -170,7 +172,7 @@ function mergeService(
   input: MergeInput,
   answers: readonly PolicyEnvironment[],
   hasReleases: boolean,
-): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result; consumed?: { id: ObjectId; into: string[] } } | undefined {
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result; consumed?: ConsumedBase } | undefined {
   flagBranchConflicts(group, policy);
   flagSubsetConflicts(group);
   const live = group.filter(isLive);
@@ -192,7 +194,8 @@ function mergeService(
   const subsets = collectSubsets(routed.map((e) => e.fragment!));
   const base = (kind: string, name = id.service) => findBase(input.istioObjects, kind, id, name);
   const serviceBase = base('VirtualService');
-  const gateways = gatewaysOf(policy, serviceBase);
+  // A base's gateways: the hand-written VirtualService's, or (our own output fed back) the union of S's and every S.E's
+  const gateways = gatewaysOf(policy, [serviceBase, ...policy.environments.map((env) => base('VirtualService', `${id.service}.${env.name}`))]);
   const onMesh = !gateways || gateways.length === 0 || gateways.includes(MESH_GATEWAY);
   const outside = gateways?.filter((g) => g !== MESH_GATEWAY);
   const plans: VirtualServicePlan[] = [];
@@ -238,8 +241,35 @@ function mergeService(
     message: `merged ${count(routed.length, 'fragment')} into ${services.length === 1 ? where : `${count(services.length, 'VirtualService')} of ${qualified(id.namespace, id.service)} (${services.map((vs) => vs.metadata.name).join(', ')})`}: ${count(routeCount, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
-  const consumed = serviceBase && !onMesh && services.length > 0 ? { id: { kind: 'VirtualService', name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) }, into: services.map((vs) => vs.metadata.name) } : undefined;
+  const consumed =
+    serviceBase && !onMesh && services.length > 0
+      ? { id: { kind: 'VirtualService', name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) }, into: services.map((vs) => vs.metadata.name), dropped: ownParts(serviceBase) }
+      : undefined;
   return { objects: [...services, dr], results, summary, ...(consumed ? { consumed } : {}) };
+}
+
+/** Why Switchyard no longer makes an object it made before. */
+function retiredWhy(id: ObjectId, made: readonly (VirtualService | DestinationRule)[]): string {
+  const service = id.name.split('.')[0]!;
+  const alive = made.some((o) => o.metadata.name.split('.')[0] === service && o.metadata.namespace === id.namespace);
+  if (!alive) return `service ${service} has no live RouteFragment any more`;
+  return id.name === service ? `the policy's gateways no longer include mesh` : `service ${service} no longer answers the hosts of environment ${id.name.slice(service.length + 1)}`;
+}
+
+interface ConsumedBase {
+  id: ObjectId;
+  into: string[];
+  /** What the base says that no generated object carries: its own routes, tls, tcp. */
+  dropped: string[];
+}
+
+/** A base's parts that only its own VirtualService would carry: routes with a match (by name), and spec fields Switchyard does not own. */
+function ownParts(base: KubeObject): string[] {
+  const spec = (base.spec ?? {}) as Record<string, unknown>;
+  const routes = (Array.isArray(spec.http) ? spec.http : []) as Record<string, unknown>[];
+  const named = routes.filter((r) => r && r.match !== undefined && !isGeneratedRouteName(r.name)).map((r) => `route ${typeof r.name === 'string' ? r.name : '(unnamed)'}`);
+  const fields = Object.keys(spec).filter((k) => !['hosts', 'gateways', 'exportTo', 'http'].includes(k)).map((k) => `spec.${k}`);
+  return [...named, ...fields];
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;
