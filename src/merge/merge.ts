@@ -231,7 +231,9 @@ function mergeService(
         ? `${whose}, so its requests go to ${fallback.from}'s release; add a release fragment for ${env} to give it its own.`
         : fallback.kind === 'service'
           ? `${whose}, and the service has no release at all, so ${env ? 'its requests' : 'requests that name no environment'} go to Service ${id.service} itself without subset: every pod it selects, branch builds included, takes them; add a release fragment${env ? ` for ${env}` : ''}.`
-          : `${whose}, so ${env ? 'its requests' : 'requests that name no environment or branch'} get ${fallback.status} (${env ? 'fail closed: no branch can take them' : 'no route'}); add a release fragment${env ? ` for ${env}` : ' and a default environment'}.`;
+          : env
+            ? `${whose}, so its requests get ${fallback.status} (fail closed: no branch can take them); add a release fragment for ${env}.`
+            : `${whose}, so requests inside the mesh that name no environment and no branch get ${fallback.status}; mark one environment default: true in the policy to give them one.`;
     results.push({ severity: env === '' && fallback.kind === 'status' ? 'warning' : fallback.kind === 'default' ? 'info' : 'warning', message: `${where}: ${message}`, resourceRef });
   }
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

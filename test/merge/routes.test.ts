@@ -186,7 +186,7 @@ describe('fallbacks', () => {
       fragments: [release('s1', 'staging', 1), branch('b', 'b')],
       vs: 'checkout',
       routes: ['branch:b [x-branch=b] -> b:100', 'environment:staging [x-environment=staging] -> s1:100', 'default -> status 404'],
-      message: 'VirtualService shop/checkout: the policy names no default environment, so requests that name no environment or branch get 404 (no route); add a release fragment and a default environment.',
+      message: 'VirtualService shop/checkout: the policy names no default environment, so requests inside the mesh that name no environment and no branch get 404; mark one environment default: true in the policy to give them one.',
     },
   ]))('%s', (_, { policy: p, fragments, vs, routes: expected, message }) => {
     const out = run(fragments, p ? { policy: p } : {});
