@@ -3,11 +3,11 @@
 //
 // For each service:
 //   1. the DestinationRule with the union of its current and its new subsets, so that every subset
-//      the new VirtualService routes to exists before any route points at it;
-//   2. the VirtualService;
+//      the new VirtualServices route to exists before any route points at it;
+//   2. its VirtualServices (`checkout` on the mesh, `checkout.<environment>` at the gateways);
 //   3. the DestinationRule without the subsets no route uses any more (re-checked against the
-//      VirtualService as it is when the step runs).
-// A service with no live fragment left: the VirtualService is deleted first, then the DestinationRule.
+//      VirtualServices as they are when the step runs).
+// A service with no live fragment left: the VirtualServices are deleted first, then the DestinationRule.
 import { byString, fingerprint } from '../merge/canonical.ts';
 import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../model/istio.ts';
 import type { DesiredState } from './desired.ts';
@@ -29,8 +29,8 @@ export type Version = { read: string } | 'written';
 export type Step =
   | (Target & { action: 'create'; object: VirtualService | DestinationRule })
   | (Target & { action: 'update'; object: VirtualService | DestinationRule; version: Version })
-  /** Step 3: `object` is the pruned DestinationRule, `before` the one step 1 left; `virtualService` is re-read when the step runs. */
-  | (Target & { action: 'prune'; object: DestinationRule; before: DestinationRule; version: Version; virtualService: string })
+  /** Step 3: `object` is the pruned DestinationRule, `before` the one step 1 left; `virtualServices` are re-read when the step runs. */
+  | (Target & { action: 'prune'; object: DestinationRule; before: DestinationRule; version: Version; virtualServices: string[] })
   | (Target & { action: 'delete'; resourceVersion: string; uid?: string });
 
 export interface Live {
@@ -45,14 +45,12 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
   if (!desired.ok) return [];
   const find = (list: readonly ClusterObject[], name: string) => list.find((o) => o.metadata.name === name && o.metadata.namespace === namespace);
   const steps: Step[] = [];
-  const services = [...desired.virtualServices].sort((a, b) => byString(a.metadata.name, b.metadata.name));
-  for (const vs of services) {
-    const name = vs.metadata.name;
-    const dr = desired.destinationRules.find((d) => d.metadata.name === name);
-    if (!dr) throw new Error(`planWrites: VirtualService ${name} without its DestinationRule`);
+  const serviceOf = (name: string) => name.split('.')[0]!; // checkout.staging is service checkout's
+  for (const dr of [...desired.destinationRules].sort((a, b) => byString(a.metadata.name, b.metadata.name))) {
+    const name = dr.metadata.name;
+    const services = desired.virtualServices.filter((vs) => serviceOf(vs.metadata.name) === name).sort((a, b) => byString(a.metadata.name, b.metadata.name));
     const liveDr = find(live.destinationRules, name);
-    const liveVs = find(live.virtualServices, name);
-    const target = (kind: IstioKind) => ({ kind, namespace, name });
+    const target = (kind: IstioKind, objectName = name) => ({ kind, namespace, name: objectName });
 
     // 1. Make: every subset, old and new.
     const union = liveDr ? withSubsets(dr, unionSubsets(dr.spec.subsets, subsetsOf(liveDr))) : dr;
@@ -63,13 +61,16 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
     }
 
     // 2. Switch the routes.
-    if (!liveVs) steps.push({ ...target('VirtualService'), action: 'create', object: vs, summary: `create with routes ${names(vs.spec.http)}` });
-    else if (!isSame(vs, liveVs)) {
-      steps.push({ ...target('VirtualService'), action: 'update', object: vs, version: { read: versionOf(liveVs) }, summary: describeRouteChange(routesOf(liveVs), vs.spec.http) });
+    for (const vs of services) {
+      const liveVs = find(live.virtualServices, vs.metadata.name);
+      if (!liveVs) steps.push({ ...target('VirtualService', vs.metadata.name), action: 'create', object: vs, summary: `create with routes ${names(vs.spec.http)}` });
+      else if (!isSame(vs, liveVs)) {
+        steps.push({ ...target('VirtualService', vs.metadata.name), action: 'update', object: vs, version: { read: versionOf(liveVs) }, summary: describeRouteChange(routesOf(liveVs), vs.spec.http) });
+      }
     }
 
-    // 3. Break: drop the subsets that no route of the new VirtualService uses.
-    const pruned = keepRouted(dr, union, vs);
+    // 3. Break: drop the subsets that no route of the new VirtualServices uses.
+    const pruned = keepRouted(dr, union, services);
     if (fingerprint(pruned) !== fingerprint(union)) {
       steps.push({
         ...target('DestinationRule'),
@@ -77,14 +78,14 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
         object: pruned,
         before: union,
         version: drWritten || !liveDr ? 'written' : { read: versionOf(liveDr) },
-        virtualService: name,
+        virtualServices: services.map((vs) => vs.metadata.name),
         summary: describeSubsetChange(union.spec.subsets, pruned.spec.subsets, 'after the VirtualService'),
       });
     }
   }
 
   // Retired services: routes first, then the subsets they used.
-  const retired = [...desired.retired].sort((a, b) => byString(a.name, b.name) || (a.kind === 'VirtualService' ? -1 : 1) - (b.kind === 'VirtualService' ? -1 : 1));
+  const retired = [...desired.retired].sort((a, b) => (a.kind === 'VirtualService' ? -1 : 1) - (b.kind === 'VirtualService' ? -1 : 1) || byString(a.name, b.name));
   for (const id of retired) {
     if (id.kind !== 'VirtualService' && id.kind !== 'DestinationRule') continue;
     const object = find(id.kind === 'VirtualService' ? live.virtualServices : live.destinationRules, id.name);
@@ -96,7 +97,7 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
       action: 'delete',
       resourceVersion: versionOf(object),
       ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
-      summary: `delete: service ${id.name} has no live RouteFragment any more`,
+      summary: `delete: Switchyard no longer makes it (service ${id.name.split('.')[0]} has no live RouteFragment, or no longer answers those hosts)`,
     });
   }
   return steps;
@@ -107,8 +108,8 @@ export function planWrites(desired: DesiredState, live: Live, namespace: string)
  * VirtualService (as it is now) still routes to. A concurrent reconciler may have written a
  * VirtualService that uses a subset this one would retire; that subset stays until no route uses it.
  */
-export function keepRouted(desired: DestinationRule, before: DestinationRule, virtualService: object | undefined, wanted: ReadonlySet<string> = new Set()): DestinationRule {
-  const routed = routedSubsets(virtualService);
+export function keepRouted(desired: DestinationRule, before: DestinationRule, virtualServices: readonly (object | undefined)[], wanted: ReadonlySet<string> = new Set()): DestinationRule {
+  const routed = new Set(virtualServices.flatMap((vs) => [...routedSubsets(vs)]));
   const kept = before.spec.subsets.filter((s) => routed.has(s.name) || wanted.has(s.name));
   return withSubsets(desired, unionSubsets(desired.spec.subsets, kept));
 }

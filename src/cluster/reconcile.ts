@@ -127,7 +127,7 @@ async function execute(cluster: Cluster, namespace: string, steps: readonly Step
   for (const step of steps) {
     const key = `${step.kind}/${step.name}`;
     let result: ClusterObject | undefined;
-    if (step.kind === 'VirtualService' && step.action !== 'delete') await checkSubsetsExist(cluster, namespace, step.name, step.object);
+    if (step.kind === 'VirtualService' && step.action !== 'delete') await checkSubsetsExist(cluster, namespace, step.name.split('.')[0]!, step.object);
     switch (step.action) {
       case 'create':
         result = await cluster.create(step.kind, namespace, step.object as unknown as ClusterObject);
@@ -140,7 +140,7 @@ async function execute(cluster: Cluster, namespace: string, steps: readonly Step
         // and every subset a fragment listed NOW asks for: a reconciler that is about to route to a
         // subset listed its fragment before this list, or its DestinationRule write (which adds the
         // subset) moves the resourceVersion this prune is conditioned on, and the prune conflicts.
-        const current = await cluster.get('VirtualService', namespace, step.virtualService);
+        const current = await Promise.all(step.virtualServices.map((name) => cluster.get('VirtualService', namespace, name)));
         const fragments = await cluster.list('RouteFragment', namespace);
         const wanted = new Set(
           fragments

@@ -83,13 +83,16 @@ describe('switchyard apply and reconcile', () => {
     expect(plan.status, plan.stderr).toBe(0);
     expect(plan.stdout).toBe(
       'create DestinationRule shop/checkout: create with subsets bugfix-dp34, feature-jp12, v1, v2, v3, v4\n' +
-        'create VirtualService shop/checkout: create with routes branch:checkout-feature-jp12, environment:production, branch:checkout-bugfix-dp34, environment:staging, environment:pre-staging, default:production\n',
+        'create VirtualService shop/checkout: create with routes branch:checkout-feature-jp12, environment:production, branch:checkout-bugfix-dp34, environment:staging, environment:pre-staging, default:production\n' +
+        'create VirtualService shop/checkout.pre-staging: create with routes branch:checkout-bugfix-dp34, environment:pre-staging\n' +
+        'create VirtualService shop/checkout.production: create with routes environment:production\n' +
+        'create VirtualService shop/checkout.staging: create with routes branch:checkout-feature-jp12, branch:checkout-bugfix-dp34, environment:staging\n',
     );
     expect(routeNames(server)).toBeUndefined();
 
     const first = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, ...kubeconfig]);
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stderr).toContain('info: merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets.');
+    expect(first.stderr).toContain('info: merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets.');
     expect(first.stderr).toContain('info: created VirtualService shop/checkout: create with routes branch:checkout-feature-jp12,');
     // The same routes as `switchyard render` gives for the same files.
     const rendered = run('node', [BUNDLE, 'render', '--policy', POLICY_FILE, FRAGMENTS], { cwd: ROOT });
@@ -106,6 +109,7 @@ describe('switchyard apply and reconcile', () => {
     const after = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, ...kubeconfig]);
     expect(after.status, after.stderr).toBe(0);
     expect(after.stderr).toContain('info: updated VirtualService shop/checkout: remove routes branch:checkout-feature-jp12.');
+    expect(after.stderr).toContain('info: updated VirtualService shop/checkout.staging: remove routes branch:checkout-feature-jp12.');
     expect(after.stderr).toContain('info: updated DestinationRule shop/checkout: remove subsets feature-jp12 (after the VirtualService).');
     expect(routeNames(server)).not.toContain('branch:checkout-feature-jp12');
     expect(subsetNames(server)).toEqual(['bugfix-dp34', 'v1', 'v2', 'v3', 'v4']);
