@@ -3,11 +3,15 @@
 // branch subset; no two VirtualServices claim one host on one gateway or the mesh; a request that
 // entered on staging's host stays in staging across mesh hops when the application propagates the
 // environment and branch headers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { RouteFragment } from '../src/model/kinds.ts';
 import { fragment, policy, run } from './builders.ts';
 import { istioProblems } from './routing-checks.ts';
+import { BUNDLE, ROOT, run as runTool } from './e2e/tools.ts';
 import { hostClaimConflicts, nextCall, routeRequest, type Outcome, type VirtualServiceLike } from './oracles/envoy-routing.ts';
 
 const GATEWAY = 'istio-system/public-gateway';
@@ -212,5 +216,35 @@ describe('host validation', () => {
   it('refuses an environment header that branches use too', () => {
     const out = run([], { policy: policy({ environmentHeader: 'x-branch' }) });
     expect(out.results.map((r) => r.message)).toContainEqual(expect.stringMatching(/spec\.environmentHeader is x-branch, which branch fragments match on too/));
+  });
+});
+
+describe('examples/three-services/expected.yaml, judged by the oracle', () => {
+  const text = readFileSync(join(ROOT, 'examples/three-services/expected.yaml'), 'utf8');
+  const services = parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o.kind === 'VirtualService') as VirtualServiceLike[];
+  const journey = (authority: string, headers: Record<string, string>) => {
+    const atFrontend = routeRequest(services, { gateway: GATEWAY }, { authority, headers });
+    const atCheckout = nextCall(services, atFrontend, 'checkout', ['x-environment', 'x-branch']);
+    return [atFrontend, atCheckout, nextCall(services, atCheckout, 'payments', ['x-environment', 'x-branch'])].map(subsetsOf);
+  };
+  it.each([
+    ['shop.example.com', {}, [['v1'], ['v1'], ['v1']]],
+    ['shop.example.com', { 'x-branch': 'fix-refunds' }, [['v1'], ['v1'], ['v1']]],
+    ['staging.shop.example.com', {}, [['v2'], ['v2'], ['v2']]],
+    ['staging.shop.example.com', { 'x-branch': 'fix-refunds' }, [['v2'], ['v2'], ['fix-refunds']]],
+  ])('%s %j: frontend, checkout, payments get %j', (authority, headers, expected) => {
+    expect(journey(authority, headers)).toEqual(expected);
+  });
+  it('without propagation the environment is lost after the first hop: the default (production) answers', () => {
+    const atFrontend = routeRequest(services, { gateway: GATEWAY }, { authority: 'staging.shop.example.com', headers: {} });
+    expect(subsetsOf(nextCall(services, atFrontend, 'checkout', []))).toEqual(['v1']);
+  });
+  it('claims each host once', () => {
+    expect(hostClaimConflicts(services)).toEqual([]);
+  });
+  it('is what `switchyard render examples/three-services` prints', () => {
+    const rendered = runTool('node', [BUNDLE, 'render', 'examples/three-services'], { cwd: ROOT });
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toBe(text);
   });
 });
