@@ -248,3 +248,33 @@ describe('examples/three-services/expected.yaml, judged by the oracle', () => {
     expect(rendered.stdout).toBe(text);
   });
 });
+
+describe('host claims against VirtualServices of the input', () => {
+  const legacy = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}) => ({
+    object: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'legacy', namespace: 'shop', ...meta }, spec },
+    source: { path: 'legacy.yaml' },
+  });
+  const fragments = [service('v1', { release: { environment: 'production', revision: 1 } })];
+  const p = policy({ gateways: [GATEWAY, 'mesh'] });
+  it.each([
+    ['the same host on the same gateway', { hosts: ['shop.example.com'], gateways: [GATEWAY] }, /VirtualService shop\/checkout\.production would claim host shop\.example\.com on gateway istio-system\/public-gateway, which VirtualService shop\/legacy \(legacy\.yaml\) claims too/],
+    ['the service name on the mesh, in its long form', { hosts: ['checkout.shop.svc.cluster.local'] }, /VirtualService shop\/checkout would claim host checkout\.shop\.svc\.cluster\.local on the mesh/],
+    ['a gateway named without namespace, in the gateway\'s namespace', { hosts: ['SHOP.example.com'], gateways: ['public-gateway'] }, /would claim host shop\.example\.com on gateway istio-system\/public-gateway/],
+  ])('fail the render: %s', (_case, spec, message) => {
+    const meta = (spec as { gateways?: string[] }).gateways?.[0] === 'public-gateway' ? { namespace: 'istio-system' } : {};
+    const out = run(fragments, { policy: p, istioObjects: [legacy(spec, meta) as never] });
+    expect(out.objects).toEqual([]);
+    expect(out.results.filter((r) => r.severity === 'error').map((r) => r.message)).toContainEqual(expect.stringMatching(message));
+  });
+  it.each([
+    ['another gateway', { hosts: ['shop.example.com'], gateways: ['istio-system/other'] }, {}],
+    ['a wildcard over an environment host: a virtual host of its own, the exact host wins (check warns)', { hosts: ['*.example.com'], gateways: [GATEWAY] }, {}],
+    ['another namespace on the mesh', { hosts: ['checkout'] }, { namespace: 'other' }],
+    ['a VirtualService Switchyard made (managed-by)', { hosts: ['shop.example.com'], gateways: [GATEWAY] }, { labels: { 'app.kubernetes.io/managed-by': 'switchyard' } }],
+    ['both exported to their own namespace only: no proxy sees both', { hosts: ['checkout.shop.svc.cluster.local'], exportTo: ['.'] }, { namespace: 'other' }],
+  ])('do not fail it: %s', (_case, spec, meta) => {
+    const exported = (spec as { exportTo?: string[] }).exportTo ? policy({ gateways: [GATEWAY, 'mesh'], exportTo: ['.'] }) : p;
+    const out = run(fragments, { policy: exported, istioObjects: [legacy(spec, meta) as never] });
+    expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
+  });
+});

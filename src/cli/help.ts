@@ -245,6 +245,8 @@ render would, and then looks deeper at every VirtualService and DestinationRule 
     prefix or regex branch value that covers another branch's value; any route after a
     catch-all), and a catch-all that is not the last route                      (warning)
   - a subset that a route sends traffic to but the DestinationRule does not define  (error)
+  - two VirtualServices, generated or hand-written, in any namespace, that claim one host on the
+    mesh (IST0109: error) or at one gateway, or overlapping wildcards (warning)
   - a subset whose labels select no pod of the workloads in the input (judged only where the
     input holds Deployments, StatefulSets... of that namespace)                  (warning)
   - objects near or past the API server's ~1.5 MiB limit or the 256 KiB annotation limit of

@@ -12,6 +12,7 @@ import { describeSubject, printable, qualified, resultFor } from './messages.ts'
 import { policySubject, resolvePolicy, type Policy, type PolicyEnvironment } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
 import { isGeneratedRouteName, orderRoutes } from './routes.ts';
+import { claimsOf, describeClaimant, describeConflict, findHostConflicts } from './host-claims.ts';
 import { checkSize } from './size.ts';
 
 export interface WorkloadRef {
@@ -86,6 +87,7 @@ export function merge(input: MergeInput): MergeOutput {
   }
 
   for (const entry of entries) results.push(...entryResults(entry, policy));
+  results.push(...claimConflicts(objects, input.istioObjects));
   const retired = retire(input.istioObjects, objects);
   const absorbed = consumedBases.filter((b) => !retired.some((r) => r.kind === b.id.kind && r.name === b.id.name && r.namespace === b.id.namespace));
   for (const { id, into, dropped } of absorbed) {
@@ -248,6 +250,34 @@ function mergeService(
       ? { id: { kind: 'VirtualService', name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) }, into: services.map((vs) => vs.metadata.name), dropped: ownParts(serviceBase) }
       : undefined;
   return { objects: [...services, dr], results, summary, ...(consumed ? { consumed } : {}) };
+}
+
+/**
+ * A generated VirtualService may not claim a (gateway, host) that a VirtualService of the input
+ * claims which Switchyard does not take over (not a base of the same name, not labelled managed-by
+ * switchyard): Istio would merge or drop one of them.
+ */
+function claimConflicts(made: readonly (VirtualService | DestinationRule)[], input: readonly Sourced<KubeObject>[]): Result[] {
+  const key = (ns: unknown, name: unknown) => `${String(ns ?? '')}/${String(name)}`;
+  const madeKeys = new Set(made.map((o) => key(o.metadata.namespace, o.metadata.name)));
+  const generated = made.filter((o): o is VirtualService => o.kind === 'VirtualService').map((o) => claimsOf(o));
+  const others = input
+    .filter((o) => o.object.kind === 'VirtualService' && !madeKeys.has(key(o.object.metadata?.namespace, o.object.metadata?.name)))
+    .filter((o) => (o.object.metadata?.labels as Record<string, unknown> | undefined)?.[MANAGED_BY_LABEL] !== MANAGED_BY)
+    .map((o) => claimsOf(o.object, o.source.path === undefined ? undefined : printable(o.source.path)));
+  const generatedSet = new Set(generated);
+  // Only the same host: a wildcard of another VirtualService is a virtual host of its own, and Envoy
+  // prefers the exact host (check warns about such overlaps).
+  const conflicts = findHostConflicts([...generated, ...others], (a, b) => generatedSet.has(a) !== generatedSet.has(b)).filter((c) => c.hostA === c.hostB);
+  return conflicts.map((c) => {
+    const [mine, theirs] = generatedSet.has(c.a) ? [c.a, c.b] : [c.b, c.a];
+    return {
+      severity: 'error' as const,
+      message: `${describeClaimant(mine)} would claim ${describeConflict(c)}, which ${describeClaimant(theirs)} claims too; Istio would merge or drop one of them: take the host out of ${qualified(theirs.namespace, theirs.name)}, or rename it ${mine.name} to make it the base.`,
+      resourceRef: { apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', name: theirs.name, ...(theirs.namespace ? { namespace: theirs.namespace } : {}) },
+      ...(theirs.file ? { file: { path: theirs.file } } : {}),
+    };
+  });
 }
 
 /** Why Switchyard no longer makes an object it made before. */

@@ -173,3 +173,27 @@ spec:
     expect(r.stdout).toContain('| 4 | `default:production` | any (catch-all) |  | `v1` | 100% | `checkout-v1` |');
   });
 });
+
+describe('check: host conflicts across every VirtualService', () => {
+  const vs = (ns: string, name: string, hosts: string[], gateways?: string[]) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]\n${gateways ? `  gateways: [${gateways.join(', ')}]\n` : ''}  http:\n  - route: [{destination: {host: x}}]\n`;
+  it('the same host on the mesh in two namespaces is an error (IST0109), with the fix', () => {
+    const r = run(workspace({ 'a.yaml': vs('a', 'api', ['api.example.com']), 'b.yaml': vs('b', 'api', ['api.example.com']) }));
+    expect(r.exitCode).toBe(1);
+    expect(messages(r, 'error')).toEqual([expect.stringMatching(/^VirtualService b\/api \(b\.yaml\): claims host api\.example\.com on the mesh, as VirtualService a\/api \(a\.yaml\) does; on the mesh Istio uses only one of them \(IST0109\): keep the host in one of them/)]);
+  });
+  it('a short host resolves against the namespace; a gateway without namespace against the VirtualService\'s', () => {
+    expect(run(workspace({ 'a.yaml': vs('a', 'c', ['checkout']), 'b.yaml': vs('b', 'c', ['checkout']) })).exitCode).toBe(0);
+    const same = run(workspace({ 'a.yaml': vs('shop', 'c', ['checkout']), 'b.yaml': vs('shop', 'd', ['checkout.shop.svc.cluster.local']) }));
+    expect(messages(same, 'error')).toHaveLength(1);
+    const gw = run(workspace({ 'a.yaml': vs('istio-system', 'x', ['shop.example.com'], ['public']), 'b.yaml': vs('shop', 'y', ['SHOP.example.com'], ['istio-system/public']) }));
+    expect(messages(gw, 'warning')).toEqual([expect.stringContaining('claims host shop.example.com on gateway istio-system/public, as VirtualService istio-system/x (a.yaml) does; at a gateway Istio merges their routes in no set order')]);
+  });
+  it('overlapping wildcards are a warning', () => {
+    const r = run(workspace({ 'a.yaml': vs('a', 'x', ['*.example.com'], ['istio-system/gw']), 'b.yaml': vs('b', 'y', ['staging.example.com'], ['istio-system/gw']) }));
+    expect(messages(r, 'warning')).toEqual([expect.stringContaining('claims host staging.example.com, which overlaps *.example.com on gateway istio-system/gw')]);
+  });
+  it('the example renders none', () => {
+    expect(messages(run(workspace({}, { example: true })), 'warning')).toEqual([]);
+  });
+});
