@@ -278,3 +278,21 @@ describe('host claims against VirtualServices of the input', () => {
     expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
   });
 });
+
+describe('hostService', () => {
+  const f = (svc: string, ns = 'shop') => service(`${svc}-${ns}-v1`, { release: { environment: 'production', revision: 1 } }, svc, ns);
+  it('a hostService with no fragment in the render: no VirtualService for the hosts, and a warning', () => {
+    const out = run([f('checkout')], { policy: policy({ hostService: 'frontend' }) });
+    expect(out.objects.map((o) => o.metadata.name)).toEqual(['checkout', 'checkout']);
+    expect(out.results).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringContaining('spec.hostService is frontend, which has no live RouteFragment in this render, so no VirtualService answers the hosts of environment production (shop.example.com)') }));
+  });
+  it('a name in two namespaces asks for namespace/name', () => {
+    const out = run([f('frontend'), f('frontend', 'shop-eu')], { policy: policy({ hostService: 'frontend' }) });
+    expect(out.results.filter((r) => r.severity === 'error').map((r) => r.message)).toContainEqual(expect.stringContaining('is frontend, a service in 2 namespaces (shop/frontend, shop-eu/frontend); write namespace/name.'));
+  });
+  it('an environment may name its own', () => {
+    const p = policy({ hostService: 'frontend', environments: [{ name: 'production', hosts: ['shop.example.com'], default: true, allowBranches: false }, { name: 'staging', hosts: ['admin.example.com'], hostService: 'shop/admin' }] as never });
+    const out = run([f('frontend'), f('admin')], { policy: p });
+    expect(out.objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['admin', 'admin.staging', 'frontend', 'frontend.production']);
+  });
+});
