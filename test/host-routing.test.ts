@@ -205,6 +205,7 @@ describe('host validation', () => {
     ['a name over 253 characters', { production: [Array.from({ length: 6 }, () => 'a'.repeat(50)).join('.')] }, /spec\.environments\[0\]\.hosts\[0\].*253/],
     ['* inside', { production: ['shop.*.example.com'] }, /\* may only stand first/],
     ['bare *', { production: ['*'] }, /is \*, which would take every request/],
+    ['a single label (a service\'s short name)', { production: ['checkout'] }, /is checkout, a single label/],
     ['a wildcard over another environment\'s host', { production: ['*.example.com'], staging: ['staging.example.com'] }, /environments\[1\]\.hosts\[0\] is staging\.example\.com, which matches some requests that host \*\.example\.com of environment production/],
     ['nested wildcards', { production: ['*.a.com'], staging: ['*.b.a.com'] }, /is \*\.b\.a\.com, which matches some requests that host \*\.a\.com of environment production/],
   ])('refuses %s', (_case, hosts, message) => {

@@ -17,6 +17,7 @@ export function checkHost(host: string): string | undefined {
   if (long) return `has the label ${long.slice(0, 20)}... of ${long.length} characters; a DNS label has at most 63.`;
   const bad = labels.find((l) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(l));
   if (bad !== undefined) return `has the label ${bad}; a DNS label is lower-case letters, digits and inner hyphens.`;
+  if (labels.length === 1) return `is ${host}, a single label, which Istio reads as the short name of a service in the VirtualService's namespace (and the service's own VirtualService claims it): write the full host name.`;
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return `is ${host}, whose top-level label ${labels[labels.length - 1]} is all digits; Istio refuses it (use a DNS name, not an IP address).`;
   return undefined;
 }
