@@ -15,6 +15,7 @@ export const policy = {
   metadata: { name: 'routing', annotations: { 'config.kubernetes.io/local-config': 'true' } },
   spec: {
     gateways: ['istio-system/public-gateway', 'mesh'],
+    hostService: 'checkout', // answers the public hosts; the other services are reached inside the mesh
     environments: [
       { name: 'production', hosts: ['shop.example.com'], default: true, allowBranches: false },
       { name: 'staging', hosts: ['staging.shop.example.com'] },

@@ -46,6 +46,7 @@ const withSwitchyard = { env: { PATH: `${bin}:${process.env.PATH}` } };
 
 // switchyard render
 write(example('render', 'expected.yaml'), run('node', [BUNDLE, 'render', 'examples/render'], { cwd: ROOT }));
+write(example('three-services', 'expected.yaml'), run('node', [BUNDLE, 'render', 'examples/three-services'], { cwd: ROOT }));
 
 // kpt, exec and image (in its exec form): the routes land in routes/shop/checkout.yaml
 for (const [name, toExec] of [

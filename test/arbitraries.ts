@@ -56,6 +56,7 @@ export const policyArb: fc.Arbitrary<RoutingPolicy> = fc
     allowedMatches: maybe(fc.subarray(['exact', 'prefix', 'regex'] as const, { minLength: 1 }), 50),
     invalidBranches: maybe(fc.constantFrom('quarantine', 'fail'), 40),
     gateways: maybe(fc.subarray(['mesh', 'istio-system/public-gateway']), 50),
+    hostService: maybe(fc.constantFrom('checkout', 'cart', 'shop/checkout'), 80),
     exportTo: maybe(fc.constantFrom(['.'], ['*']), 30),
     routeSettings: maybe(
       fc.oneof(
@@ -83,7 +84,7 @@ export const policyArb: fc.Arbitrary<RoutingPolicy> = fc
       };
     });
     const spec: Record<string, unknown> = { environments };
-    for (const key of ['branchHeader', 'allowedHeaders', 'allowedMatches', 'invalidBranches', 'gateways', 'exportTo', 'routeSettings', 'trafficPolicy'] as const) {
+    for (const key of ['branchHeader', 'allowedHeaders', 'allowedMatches', 'invalidBranches', 'gateways', 'hostService', 'exportTo', 'routeSettings', 'trafficPolicy'] as const) {
       if (r[key] !== undefined) spec[key] = r[key];
     }
     if (r.mistake === 0) spec.branchHeader = 'host';

@@ -87,7 +87,7 @@ describe('switchyard', () => {
     const list = `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${fragment}functionConfig:\n${indent('examples/render/policy.yaml')}`;
     const result = switchyard(['fn'], list);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('has no stable release of service checkout'); // two infos about one VirtualService
+    expect(result.stdout).toContain('has no live release of service checkout'); // two infos about one VirtualService
     expect(result.stdout).not.toMatch(/[&*]a\d/);
   });
 });

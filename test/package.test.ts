@@ -150,7 +150,7 @@ describe('installed from the tarball alone, outside the repository', () => {
     cpSync(join(ROOT, 'examples/render/fragments'), join(example, 'fragments'), { recursive: true });
     const result = switchyard(['render', 'deploy']);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toContain('merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets');
+    expect(result.stderr).toContain('merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets');
     expect(result.stdout).toBe(readFileSync(join(ROOT, 'examples/render/expected.yaml'), 'utf8'));
     expect(result.stdout).toContain(`switchyard.dev/rendered-by: switchyard/${pkg.version}`);
   });

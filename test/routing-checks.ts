@@ -2,6 +2,7 @@
 // schema (@kubernetes-models/istio, generated from Istio's CRDs, sharing no code with Switchyard)
 // and the structural rules that schema cannot express. Each returns the problems it finds, so that
 // a failing property says what is wrong.
+import { hostClaimConflicts } from './oracles/envoy-routing.ts';
 import { DestinationRule as IstioDestinationRule, VirtualService as IstioVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { admissionProblems, HOSTS_BELONG_TO_SERVICES } from './oracles/istio-admission.ts';
 
@@ -28,7 +29,7 @@ export function istioProblems(object: Json): string[] {
   }
 }
 
-const ROUTE_KEYS = new Set(['name', 'match', 'route', 'timeout', 'retries', 'corsPolicy', 'headers']);
+const ROUTE_KEYS = new Set(['name', 'match', 'route', 'directResponse', 'timeout', 'retries', 'corsPolicy', 'headers']);
 const MATCH_KEYS = new Set(['authority', 'headers']);
 const STRING_MATCH_KEYS = ['exact', 'prefix', 'regex'];
 
@@ -43,12 +44,13 @@ export function structuralProblems(objects: readonly Json[]): string[] {
   const problems: string[] = [];
   const rules = new Map(objects.filter((o) => o.kind === 'DestinationRule').map((o) => [key(o as never), o]));
   const services = objects.filter((o) => o.kind === 'VirtualService');
-  // A DestinationRule may stand alone (a service whose fragments take no traffic keeps its subsets).
+  // `checkout` (the mesh) and `checkout.<environment>` (the gateways) are service checkout's
+  const serviceKey = (o: Json) => `${String((o.metadata as Json).namespace ?? '')}/${String((o.metadata as Json).name).split('.')[0]}`;
   for (const vs of services) {
     const where = `VirtualService ${key(vs as never)}`;
-    const name = String((vs.metadata as Json).name);
+    const name = String((vs.metadata as Json).name).split('.')[0]!;
     const spec = vs.spec as Json;
-    const dr = rules.get(key(vs as never));
+    const dr = rules.get(serviceKey(vs));
     if (!dr) {
       problems.push(`${where} has no DestinationRule`);
       continue;
@@ -93,6 +95,12 @@ export function structuralProblems(objects: readonly Json[]): string[] {
           }
         }
       }
+      if (route.directResponse !== undefined) {
+        if (route.route !== undefined || route.fault !== undefined || route.rewrite !== undefined || route.redirect !== undefined) problems.push(`${at}: directResponse beside route, fault, rewrite or redirect`);
+        const status = (route.directResponse as Json).status;
+        if (status !== 503 && status !== 404) problems.push(`${at}: directResponse status ${String(status)}`);
+        continue;
+      }
       const destinations = route.route ?? [];
       if (destinations.length === 0) problems.push(`${at}: no destination`);
       let sum = 0;
@@ -100,7 +108,8 @@ export function structuralProblems(objects: readonly Json[]): string[] {
         if (!Number.isInteger(d.weight) || (d.weight as number) < 1 || (d.weight as number) > 100) problems.push(`${at}: weight ${String(d.weight)}`);
         sum += Number(d.weight);
         if (d.destination?.host !== name) problems.push(`${at}: destination host ${String(d.destination?.host)}`);
-        if (!subsetNames.includes(String(d.destination?.subset))) problems.push(`${at}: subset ${String(d.destination?.subset)} is not in the DestinationRule`);
+        // no subset: the Service itself, a branch-only service's fallback
+        if (d.destination?.subset !== undefined && !subsetNames.includes(String(d.destination?.subset))) problems.push(`${at}: subset ${String(d.destination?.subset)} is not in the DestinationRule`);
       }
       if (sum !== 100) problems.push(`${at}: weights sum to ${sum}`);
       const subsetsRouted = destinations.map((d) => d.destination?.subset);
@@ -113,9 +122,14 @@ export function structuralProblems(objects: readonly Json[]): string[] {
 /**
  * Every problem of a render's VirtualServices and DestinationRules: Istio's admission as the
  * independent oracle judges it (test/oracles/istio-admission.ts), @kubernetes-models/istio's
- * validate(), and the structural rules.
+ * validate(), the structural rules, and the Envoy oracle's host claims.
  */
-export const routingProblems = (objects: readonly Json[]): string[] => [...admissionProblems(objects, [], { ist0109: HOSTS_BELONG_TO_SERVICES }), ...objects.flatMap(istioProblems), ...structuralProblems(objects)];
+export const routingProblems = (objects: readonly Json[]): string[] => [
+  ...admissionProblems(objects, [], { ist0109: HOSTS_BELONG_TO_SERVICES }),
+  ...objects.flatMap(istioProblems),
+  ...structuralProblems(objects),
+  ...hostClaimConflicts(objects as never).map((c) => `two VirtualServices claim one host: ${c}`),
+];
 
 interface FragmentLike {
   metadata?: { name?: unknown; namespace?: unknown };
@@ -139,9 +153,10 @@ export function lostFragments(fragments: readonly FragmentLike[], results: reado
     if (named) continue;
     const own = (o: Json) => (o.metadata as Json).name === f.spec?.service && ((o.metadata as Json).namespace ?? undefined) === (namespace ?? undefined);
     const dr = objects.find((o) => o.kind === 'DestinationRule' && own(o));
-    const vs = objects.find((o) => o.kind === 'VirtualService' && own(o));
+    const ownVs = (o: Json) => String((o.metadata as Json).name).split('.')[0] === f.spec?.service && ((o.metadata as Json).namespace ?? undefined) === (namespace ?? undefined);
+    const services = objects.filter((o) => o.kind === 'VirtualService' && ownVs(o));
     const subset = ((dr?.spec as Json | undefined)?.subsets as { name: string; labels: unknown }[] | undefined)?.find((s) => s.name === f.spec?.subset?.name);
-    const routed = f.spec?.branch === undefined || ((vs?.spec as Json | undefined)?.http as Route[] | undefined)?.some((r) => r.name === `branch:${String(name)}`);
+    const routed = f.spec?.branch === undefined || services.some((vs) => ((vs.spec as Json | undefined)?.http as Route[] | undefined)?.some((r) => r.name === `branch:${String(name)}`));
     if (!subset || fingerprint(subset.labels) !== fingerprint(f.spec?.subset?.labels) || !routed) lost.push(`${String(namespace ?? '')}/${String(name)}`);
   }
   return lost;

@@ -2,7 +2,7 @@
 // then says which route of the generated VirtualService answers the request and why (which
 // conditions matched, why each earlier route did not), which subsets get what share, and which
 // fragment each came from. The evaluation is src/merge/evaluate.ts, the same one check uses.
-import { describeMatcher, evaluateRoutes, hostWithoutPort, servesHost, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
+import { boundGateways, describeMatcher, evaluateRoutes, hostRank, hostWithoutPort, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
 import { qualified } from '../merge/messages.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
@@ -16,6 +16,8 @@ export interface ExplainOptions extends RenderInputs {
   request: HttpRequest;
   /** Only the VirtualService of this service (its name). */
   service?: string;
+  /** Where the request arrives: a gateway as namespace/name, or mesh; default: the first gateway other than mesh that a VirtualService for the host is bound to, else mesh. */
+  gateway?: string;
   namespace?: string;
   output: 'text' | 'json';
 }
@@ -25,6 +27,7 @@ const OPTIONS = {
   header: { type: 'string', short: 'H', multiple: true },
   path: { type: 'string' },
   service: { type: 'string' },
+  gateway: { type: 'string', short: 'g' },
   namespace: { type: 'string', short: 'n' },
   policy: { type: 'string' },
   now: { type: 'string' },
@@ -60,6 +63,7 @@ export function parseExplainArgs(args: readonly string[]): ExplainOptions | unde
     now: parseNow(values.now),
     request: { authority: values.host, path, headers: parseHeaders(values.header ?? []) },
     ...(values.service !== undefined ? { service: values.service } : {}),
+    ...(values.gateway !== undefined && values.gateway !== '' ? { gateway: values.gateway } : {}),
     ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
     output: parseOutput(values.output, ['text', 'json'] as const),
   };
@@ -71,7 +75,10 @@ const isRecord = (value: unknown): value is Json => value !== null && typeof val
 interface Answer {
   virtualService: { name: string; namespace?: string; file?: string };
   hosts: string[];
+  gateways: string[];
+  /** Envoy's virtual host for the request holds this VirtualService (at the chosen gateway, by domain). */
   served: boolean;
+  rank?: number;
   evaluation: Evaluation;
   http: RouteLike[];
   origin: (route: RouteLike, subset: string | undefined) => Sourced<RouteFragment> | undefined;
@@ -80,9 +87,9 @@ interface Answer {
 export function explain(options: ExplainOptions): CommandRun {
   const rendered = renderForAnalysis(options);
   const results = rendered.results.filter((r) => r.severity !== 'info');
-  if (!rendered.ok) return { stdout: options.output === 'json' ? jsonDocument('explain', results, toJson(options.request, [])) : '', results, exitCode: exitCodeFor(results) };
+  if (!rendered.ok) return { stdout: options.output === 'json' ? jsonDocument('explain', results, toJson({ ...options.request, gateway: options.gateway ?? '' }, [])) : '', results, exitCode: exitCodeFor(results) };
 
-  const answers: Answer[] = rendered.objects
+  const all: Answer[] = rendered.objects
     .filter((o) => o.object.kind === 'VirtualService')
     .map(({ object, source }) => {
       const meta = isRecord(object.metadata) ? object.metadata : {};
@@ -92,9 +99,12 @@ export function explain(options: ExplainOptions): CommandRun {
       const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : [];
       const http: RouteLike[] = Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [];
       const generated = isRecord(meta.labels) && meta.labels[MANAGED_BY_LABEL] === MANAGED_BY;
+      const rank = hostRank(hosts, namespace, options.request.authority);
       return {
         virtualService: { name, ...(namespace ? { namespace } : {}), ...(!generated && source.path ? { file: source.path } : {}) },
-        served: servesHost(hosts, namespace, options.request.authority),
+        gateways: boundGateways(Array.isArray(spec.gateways) ? spec.gateways.filter((g): g is string => typeof g === 'string') : undefined, namespace),
+        served: false,
+        ...(rank !== undefined ? { rank } : {}),
         evaluation: evaluateRoutes(http, options.request),
         http,
         origin: (route: RouteLike, subset: string | undefined) =>
@@ -102,9 +112,16 @@ export function explain(options: ExplainOptions): CommandRun {
         hosts,
       };
     })
-    .filter((a) => (options.service === undefined || a.virtualService.name === options.service) && (options.namespace === undefined || a.virtualService.namespace === options.namespace));
+    .filter((a) => (options.service === undefined || a.virtualService.name.split('.')[0] === options.service) && (options.namespace === undefined || a.virtualService.namespace === options.namespace));
+  // Envoy picks one virtual host per request: among the VirtualServices bound to the gateway, the best domain match
+  const gateway = options.gateway ?? all.find((a) => a.rank !== undefined && a.gateways.some((g) => g !== 'mesh'))?.gateways.find((g) => g !== 'mesh') ?? 'mesh';
+  const bound = all.filter((a) => a.gateways.includes(gateway));
+  const best = Math.max(-1, ...bound.map((a) => a.rank ?? -1));
+  for (const a of bound) a.served = a.rank !== undefined && a.rank === best;
+  const answers = bound;
+  const request = { ...options.request, gateway };
 
-  const stdout = options.output === 'json' ? jsonDocument('explain', results, toJson(options.request, answers)) : toText(options.request, answers);
+  const stdout = options.output === 'json' ? jsonDocument('explain', results, toJson(request, answers)) : toText(request, answers, all.length);
   return { stdout, results, exitCode: exitCodeFor(results) };
 }
 
@@ -120,9 +137,21 @@ const describeFragment = (f: Sourced<RouteFragment>): string =>
 
 const formatShare = (share: number): string => `${Number.isInteger(share) ? share : share.toFixed(1)}%`;
 
-function describeRequest(request: HttpRequest): string {
+type GatewayRequest = HttpRequest & { gateway: string };
+
+function describeRequest(request: GatewayRequest): string {
   const headers = Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`);
-  return [`host ${request.authority}`, `path ${request.path ?? '/'}`, ...headers].join(', ');
+  return [`host ${request.authority}`, `path ${request.path ?? '/'}`, ...headers].join(', ') + `; at ${request.gateway === 'mesh' ? 'the mesh' : `gateway ${request.gateway}`}`;
+}
+
+/** What a route does to the request's headers, as a sentence, or undefined. */
+function headerChanges(route: RouteLike): string | undefined {
+  const headers = (route as Json).headers;
+  const request = isRecord(headers) && isRecord(headers.request) ? headers.request : {};
+  const set = isRecord(request.set) ? Object.entries(request.set).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  const remove = Array.isArray(request.remove) ? request.remove.map(String) : [];
+  const parts = [...(set.length > 0 ? [`sets ${set.join(', ')}`] : []), ...(remove.length > 0 ? [`removes ${remove.join(', ')}`] : [])];
+  return parts.length > 0 ? `  it ${parts.join(' and ')} before the request goes on (calls inside the mesh that pass these headers on stay where it sent them).` : undefined;
 }
 
 function conditionLine(o: ConditionOutcome): string {
@@ -143,10 +172,14 @@ function conditionLine(o: ConditionOutcome): string {
 
 const routeTitle = (route: RouteLike, index: number): string => `http[${index}]${typeof route.name === 'string' ? ` ${route.name}` : ''}`;
 
-function toText(request: HttpRequest, answers: readonly Answer[]): string {
+function toText(request: GatewayRequest, answers: readonly Answer[], total: number): string {
   const lines = [`request: ${describeRequest(request)}`];
   if (answers.length === 0) {
-    lines.push('route: none. The input renders no VirtualService (check the paths, --service and --namespace).');
+    lines.push(
+      total === 0
+        ? 'route: none. The input renders no VirtualService (check the paths, --service and --namespace).'
+        : `route: none. No VirtualService is bound to ${request.gateway === 'mesh' ? 'the mesh' : `gateway ${request.gateway}`}; give another with --gateway.`,
+    );
     return `${lines.join('\n')}\n`;
   }
   const served = answers.filter((a) => a.served);
@@ -166,7 +199,10 @@ function toText(request: HttpRequest, answers: readonly Answer[]): string {
     } else {
       const route = http[evaluation.answer]!;
       lines.push(`${vs}: route ${routeTitle(route, evaluation.answer)} answers.`);
-      if (evaluation.action !== 'route') lines.push(`  it does not route to a subset: ${evaluation.action === 'none' ? 'it has no destination' : `it answers with a ${evaluation.action === 'redirect' ? 'redirect' : 'direct response'}`}.`);
+      if (evaluation.action === 'directResponse') {
+        const status = isRecord(route.directResponse) ? route.directResponse.status : undefined;
+        lines.push(`  no pod gets the request: Envoy answers ${String(status)} itself${status === 503 ? ' (fail closed: the environment has no live release, and no branch may take its requests)' : ''}.`);
+      } else if (evaluation.action !== 'route') lines.push(`  it does not route to a subset: ${evaluation.action === 'none' ? 'it has no destination' : 'it answers with a redirect'}.`);
       else {
         lines.push('subsets:');
         const width = Math.max(...evaluation.destinations.map((d) => (d.subset ?? d.host).length));
@@ -175,7 +211,12 @@ function toText(request: HttpRequest, answers: readonly Answer[]): string {
           const target = d.subset ?? `${d.host} (no subset)`;
           lines.push(`  ${target.padEnd(width)}  ${formatShare(d.share).padStart(4)}${origin ? `  from ${describeFragment(origin)}` : ''}`);
         }
+        if (evaluation.destinations.some((d) => d.subset === undefined)) {
+          lines.push(`  no subset: Service ${evaluation.destinations.find((d) => d.subset === undefined)!.host} itself takes it, every pod it selects, branch builds included (the service has no release yet).`);
+        }
       }
+      const changes = headerChanges(route);
+      if (changes) lines.push(changes);
     }
     lines.push('why:');
     for (const outcome of evaluation.routes) {
@@ -200,9 +241,9 @@ function toText(request: HttpRequest, answers: readonly Answer[]): string {
 
 // --- json -------------------------------------------------------------------------------------
 
-function toJson(request: HttpRequest, answers: readonly Answer[]): Record<string, unknown> {
+function toJson(request: GatewayRequest, answers: readonly Answer[]): Record<string, unknown> {
   return {
-    request: { host: request.authority, path: request.path ?? '/', headers: request.headers },
+    request: { host: request.authority, path: request.path ?? '/', headers: request.headers, gateway: request.gateway },
     answers: answers
       .filter((a) => a.served)
       .map((a) => {

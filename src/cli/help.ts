@@ -234,18 +234,23 @@ Examples:
 
 Exit status: 0 pruned (warnings allowed), 1 an error, 2 usage, 70 an internal error (a bug).`;
 
-export const EXPLAIN_HELP = `Usage: switchyard explain [--policy FILE] [--now TIME] PATH... --host HOST [-H 'name: value']... [--path /p]
+export const EXPLAIN_HELP = `Usage: switchyard explain [--policy FILE] [--now TIME] PATH... --host HOST [-H 'name: value']... [--path /p] [--gateway G]
 
-Renders the inputs as render does, then says, for a request, which route of the VirtualService
-answers it and why (which conditions matched, and why each earlier route did not), which subsets
-get what share of it, and which fragment each came from. Matching is Istio's: the first route
-whose match fits answers; host and headers match exactly, by prefix or by regex (whole value).
+Renders the inputs as render does, then says, for a request, which VirtualService answers it,
+which of its routes and why (which conditions matched, and why each earlier route did not), which
+subsets get what share of it, and which fragment each came from. Matching is Envoy's: among the
+VirtualServices bound to the gateway, the host picks one (exact host, else the longest *.
+wildcard; any case, any port); then the first route whose match fits answers; headers match
+exactly, by prefix or by regex (whole value).
 
 Options:
   --host HOST            the request's host (authority), such as staging.shop.example.com, or
                          checkout for a call inside the mesh
   -H, --header 'N: V'    a request header (may repeat), such as -H 'x-branch: feature-jp12'
   --path /p              the request path (default /)
+  -g, --gateway G        where the request arrives: a gateway as namespace/name, or mesh
+                         (default: the first gateway other than mesh that a VirtualService for
+                         the host is bound to, else mesh)
   --service NAME         only the VirtualService of this service
   -n, --namespace NS     only VirtualServices of this namespace
   --policy FILE          the RoutingPolicy (default: the one among the inputs)
@@ -255,6 +260,7 @@ Options:
 
 Example:
   switchyard explain examples/render --host staging.shop.example.com -H 'x-branch: feature-jp12'
+  switchyard explain examples/render --gateway mesh --host checkout -H 'x-environment: staging'
 
 Exit status: 0 explained (also when no route answers), 1 the render failed, 2 usage, 70 an
 internal error (a bug).`;
@@ -267,6 +273,8 @@ render would, and then looks deeper at every VirtualService and DestinationRule 
     prefix or regex branch value that covers another branch's value; any route after a
     catch-all), and a catch-all that is not the last route                      (warning)
   - a subset that a route sends traffic to but the DestinationRule does not define  (error)
+  - two VirtualServices, generated or hand-written, in any namespace, that claim one host on the
+    mesh (IST0109: error) or at one gateway, or overlapping wildcards (warning)
   - a subset whose labels select no pod of the workloads in the input (judged only where the
     input holds Deployments, StatefulSets... of that namespace)                  (warning)
   - objects near or past the API server's ~1.5 MiB limit or the 256 KiB annotation limit of

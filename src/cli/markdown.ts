@@ -69,8 +69,12 @@ export function routesMarkdown(objects: readonly Sourced<KubeObject>[], origins:
     const spec = isRecord(vs.spec) ? vs.spec : {};
     const http: RouteLike[] = Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [];
     const mine = generated(vs);
+    const hosts = Array.isArray(spec.hosts) ? spec.hosts.map(String) : [];
+    const gateways = Array.isArray(spec.gateways) && spec.gateways.length > 0 ? spec.gateways.map(String) : ['mesh'];
     const lines = [
       `### VirtualService ${escapeText(qualified(namespace, name))}${!mine && source.path ? ` (${escapeText(source.path)})` : ''}`,
+      '',
+      `Hosts ${hosts.map((h) => `\`${escapeText(h)}\``).join(', ')} at ${gateways.map((g) => `\`${escapeText(g)}\``).join(', ')}.`,
       '',
       '| # | Route | Host | Header | Subset | Share | Fragment |',
       '|--:|---|---|---|---|--:|---|',

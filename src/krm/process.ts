@@ -201,7 +201,8 @@ function withAnnotations(object: Generated, annotations: Record<string, string>)
 }
 
 /**
- * New objects go to `routes/<namespace>/<service>.yaml` (VirtualService first), so kpt writes them
+ * New objects go to `routes/<namespace>/<service>.yaml` (the service's VirtualServices by name, then
+ * its DestinationRule; `checkout.staging` is service checkout's), so kpt writes them
  * to a file a person can find, and shows results instead of a path clash when a render fails.
  */
 function placeNew(objects: readonly Generated[], existing: readonly Item[]): Item[] {
@@ -211,7 +212,7 @@ function placeNew(objects: readonly Generated[], existing: readonly Item[]): Ite
   }
   return objects.map((object) => {
     const { namespace, name } = object.metadata;
-    const path = `routes/${namespace ? `${namespace}/` : ''}${name}.yaml`;
+    const path = `routes/${namespace ? `${namespace}/` : ''}${name.split('.')[0]}.yaml`;
     const index = (used.get(path) ?? -1) + 1;
     used.set(path, index);
     const annotations = { [LEGACY_PATH]: path, [LEGACY_INDEX]: String(index), [PATH]: path, [INDEX]: String(index) };

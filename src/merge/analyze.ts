@@ -16,6 +16,7 @@ import { describeMatcher, entriesOf, findShadows, serviceFqdn, type Condition, t
 import { describeSubject, qualified, resultFor, type Subject } from './messages.ts';
 import type { FragmentIndex } from './provenance.ts';
 import { checkSize } from './size.ts';
+import { claimsOf, describeClaimant, describeConflict, findHostConflicts } from './host-claims.ts';
 
 export interface AnalyzeInput {
   /** Every object the render printed (or the input, where nothing was rendered). */
@@ -74,12 +75,27 @@ export function analyzeRouting(input: AnalyzeInput): Result[] {
   const results: Result[] = [];
   for (const vs of virtualServices) results.push(...routeOrder(vs, input.fragments), ...subsetReferences(vs, destinationRules));
   for (const dr of destinationRules) results.push(...unselectedSubsets(dr, all, input.fragments));
+  results.push(...hostConflicts(virtualServices));
   for (const o of [...virtualServices, ...destinationRules]) {
     if (o.generated || !isRecord(o.object.metadata)) continue; // the merge already measured what it made
     const tooBig = checkSize(o.object as unknown as Parameters<typeof checkSize>[0]); // named() read its kind and metadata
     if (tooBig) results.push(o.subject.source.path ? { ...tooBig, file: { path: o.subject.source.path } } : tooBig);
   }
   return results;
+}
+
+/** Two VirtualServices that claim one host (or overlapping wildcards) on one gateway or the mesh, any namespace. */
+function hostConflicts(virtualServices: readonly Named[]): Result[] {
+  const claims = virtualServices.map((vs) => ({ vs, claims: claimsOf(vs.object, vs.generated ? undefined : vs.subject.source.path) }));
+  const byClaims = new Map(claims.map((c) => [c.claims, c.vs]));
+  return findHostConflicts(claims.map((c) => c.claims)).map((conflict) => {
+    const exact = conflict.hostA === conflict.hostB;
+    const fix = exact
+      ? 'keep the host in one of them (Switchyard makes one VirtualService per environment host: let it take over, by name, or move the routes into a base of that name)'
+      : 'list hosts that do not overlap, or move the routes into one VirtualService';
+    const subject = byClaims.get(conflict.b)!.subject;
+    return resultFor(subject, exact && conflict.gateway === 'mesh' ? 'error' : 'warning', `claims ${describeConflict({ ...conflict, hostA: conflict.hostB, hostB: conflict.hostA })}, as ${describeClaimant(conflict.a)} does; ${conflict.gateway === 'mesh' ? 'on the mesh Istio uses only one of them (IST0109)' : 'at a gateway Istio merges their routes in no set order, and the first catch-all hides the rest'}: ${fix}.`);
+  });
 }
 
 const httpOf = (vs: Named): RouteLike[] => {

@@ -17,6 +17,7 @@ import type { Problem } from '../schema/validate.ts';
 import { checkExportTo, checkGatewayNames, checkRouteSettings, checkTrafficPolicy } from './istio-rules.ts';
 import { resultFor, type Subject } from './messages.ts';
 import { under } from './policy-istio.ts';
+import { isGeneratedRouteName } from './routes.ts';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,32 +30,23 @@ const ROUTING_FIELDS = new Set(['name', 'match', 'route']);
 /** Actions that replace `route` (validateHTTPRouteConflict): a base cannot put them on every route. */
 const ACTIONS = ['redirect', 'directResponse', 'delegate'];
 
-export interface Bases {
-  virtualService?: KubeObject;
-  destinationRule?: KubeObject;
+export interface Base {
+  /** The base, cleaned: no server-populated metadata, only the settings a base may give, and its own routes. */
+  object?: KubeObject;
   /** Errors naming the base, the field and the file. */
   results: Result[];
 }
 
-export interface BaseId {
-  namespace?: string;
-  service: string;
-}
-
-/** The service's bases among the input's Istio objects, cleaned, with what is wrong with them. */
-export function readBases(objects: readonly Sourced<KubeObject>[], id: BaseId): Bases {
-  const find = (kind: string) => objects.find((o) => o.object.kind === kind && o.object.metadata?.name === id.service && (o.object.metadata?.namespace ?? undefined) === id.namespace);
-  const results: Result[] = [];
-  const read = (sourced: Sourced<KubeObject> | undefined, clean: (o: KubeObject) => { object: KubeObject; problems: Problem[] }) => {
-    if (!sourced) return undefined;
-    const { object, problems } = clean(sourced.object);
-    const subject = subjectOf(sourced);
-    for (const p of problems) results.push(resultFor(subject, 'error', p.message, p.path || undefined));
-    return object;
-  };
-  const virtualService = read(find('VirtualService'), cleanVirtualService);
-  const destinationRule = read(find('DestinationRule'), cleanDestinationRule);
-  return { ...(virtualService ? { virtualService } : {}), ...(destinationRule ? { destinationRule } : {}), results };
+/**
+ * The input object of `kind` named `name` in `namespace` (a VirtualService `S` or `S.E`, the
+ * DestinationRule `S`), cleaned, with what is wrong with it.
+ */
+export function readBase(objects: readonly Sourced<KubeObject>[], kind: 'VirtualService' | 'DestinationRule', namespace: string | undefined, name: string): Base {
+  const sourced = objects.find((o) => o.object.kind === kind && o.object.metadata?.name === name && (o.object.metadata?.namespace ?? undefined) === namespace);
+  if (!sourced) return { results: [] };
+  const { object, problems } = kind === 'VirtualService' ? cleanVirtualService(sourced.object) : cleanDestinationRule(sourced.object);
+  const subject = subjectOf(sourced);
+  return { object, results: problems.map((p) => resultFor(subject, 'error', p.message, p.path || undefined)) };
 }
 
 function subjectOf({ object, source }: Sourced<KubeObject>): Subject {
@@ -81,10 +73,14 @@ function cleanVirtualService(base: KubeObject): { object: KubeObject; problems: 
   const routes = Array.isArray(http) ? http : [];
   const lastAt = routes.length - 1;
   const last = lastAt >= 0 && isObject(routes[lastAt]) ? routes[lastAt] : {};
+  // The user's own routes (a match, a name Switchyard does not write) stay, before the generated ones.
+  const own = routes.slice(0, Math.max(lastAt, 0)).filter((r) => isObject(r) && r.match !== undefined && !isGeneratedRouteName(r.name));
+  // Switchyard's own output fed back: a fallback route answers with directResponse itself.
+  const generatedFallback = isGeneratedRouteName(last.name) && last.directResponse !== undefined;
   const settings: Json = {};
   const at = `spec.http[${lastAt}]`;
   for (const [field, value] of Object.entries(last)) {
-    if (ROUTING_FIELDS.has(field)) continue;
+    if (ROUTING_FIELDS.has(field) || (generatedFallback && field === 'directResponse')) continue;
     if (ACTIONS.includes(field)) {
       problems.push({ path: `${at}.${field}`, message: `is a route action, which cannot stand beside the route Switchyard writes on every route of the service; a base gives settings only (timeout, retries, corsPolicy, headers, fault, mirror...): remove ${field}.` });
       continue;
@@ -104,7 +100,7 @@ function cleanVirtualService(base: KubeObject): { object: KubeObject; problems: 
   // Whatever else the base carries (tcp, tls routes) is kept: Istio's schema judges it.
   const { gateways: _g, exportTo: _e, ...others } = rest;
   problems.push(...under('spec', checkIstioShape('VirtualServiceSpec', { hosts: ['placeholder'], ...others })));
-  const object: KubeObject = { ...base, metadata: cleanMetadata(base.metadata), spec: { ...rest, http: Object.keys(settings).length > 0 ? [settings] : [] } };
+  const object: KubeObject = { ...base, metadata: cleanMetadata(base.metadata), spec: { ...rest, http: [...own, ...(Object.keys(settings).length > 0 || own.length > 0 ? [settings] : [])] } };
   delete object.status;
   return { object, problems };
 }

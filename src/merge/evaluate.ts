@@ -331,6 +331,32 @@ export function servesHost(hosts: readonly string[], namespace: string | undefin
   });
 }
 
+/**
+ * How well `hosts` match `requestHost` in Envoy's virtual-host selection: exact names beat `*.`
+ * wildcards, a longer wildcard suffix beats a shorter one, `*` comes last; case-insensitive, and
+ * the port ignored (Istio's gateway domains are `host` and `host:*`). Undefined: no match.
+ */
+export function hostRank(hosts: readonly string[], namespace: string | undefined, requestHost: string): number | undefined {
+  const host = hostWithoutPort(requestHost).toLowerCase();
+  let best: number | undefined;
+  for (const h of hosts) {
+    const vsHost = h.toLowerCase();
+    const rank =
+      vsHost === '*' ? 0
+      : vsHost.startsWith('*.') ? (host.length > vsHost.length - 1 && host.endsWith(vsHost.slice(1)) ? vsHost.length : undefined)
+      : servesHost([vsHost], namespace, host) ? Number.MAX_SAFE_INTEGER
+      : undefined;
+    if (rank !== undefined && (best === undefined || rank > best)) best = rank;
+  }
+  return best;
+}
+
+/** A VirtualService's gateways as `namespace/name` or `mesh`; none means the mesh. */
+export function boundGateways(gateways: readonly string[] | undefined, namespace: string | undefined): string[] {
+  const list = gateways && gateways.length > 0 ? gateways : ['mesh'];
+  return list.map((g) => (g === 'mesh' || g.includes('/') || !namespace ? g : `${namespace}/${g}`));
+}
+
 /** `checkout` in namespace shop → `checkout.shop.svc.cluster.local`; a cluster FQDN as it is; anything else undefined. */
 export function serviceFqdn(host: string, namespace: string | undefined): string | undefined {
   if (/^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local$/.test(host)) return host;

@@ -4,16 +4,18 @@ import type { DestinationRule, DestinationRuleSubset, VirtualService } from '../
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
 import type { Problem } from '../schema/validate.ts';
-import { readBases } from './base.ts';
+import { readBase } from './base.ts';
 import { applyPorts, portProblem, portsBySubset, type ServicePorts } from './ports.ts';
-import { buildDestinationRule, buildVirtualService, MANAGED_BY, MANAGED_BY_LABEL, type ServiceId } from './build.ts';
+import { buildDestinationRule, buildVirtualService, gatewaysOf, MANAGED_BY, MANAGED_BY_LABEL, MESH_GATEWAY, type ServiceId, type VirtualServicePlan } from './build.ts';
+import { ISTIO_API_VERSION } from '../model/istio.ts';
 import { byString, fingerprint, groupBy, sortKeysDeep } from './canonical.ts';
 import { checkFragment, type CheckedFragment } from './fragments.ts';
 import { droppedReason, indexWorkloads, type WorkloadRef } from './live.ts';
 import { describeSubject, printable, qualified, resultFor } from './messages.ts';
-import { resolvePolicy, type Policy } from './policy.ts';
+import { policySubject, resolvePolicy, type Policy, type PolicyEnvironment } from './policy.ts';
 import { chooseReleases, type ReleaseShare } from './releases.ts';
-import { orderRoutes } from './routes.ts';
+import { isGeneratedRouteName, orderRoutes } from './routes.ts';
+import { claimsOf, describeClaimant, describeConflict, findHostConflicts } from './host-claims.ts';
 import { checkSize } from './size.ts';
 
 export type { WorkloadRef } from './live.ts';
@@ -68,20 +70,39 @@ export function merge(input: MergeInput): MergeOutput {
   const objects: (VirtualService | DestinationRule)[] = [];
   const summaries: Result[] = [];
   const serviceResults: Result[] = [];
-  for (const [key, group] of groupByService(entries.filter(isLive))) {
-    const merged = mergeService(parseServiceKey(key), group, policy, input);
+  const consumedBases: ConsumedBase[] = [];
+  const groups = groupByService(entries.filter(isLive));
+  const withReleases = new Set(entries.filter((e) => e.role === 'release' && e.fragment).map((e) => serviceKey(e.fragment!)));
+  const liveReleases = new Set(entries.filter((e) => e.role === 'release' && isLive(e)).map((e) => serviceKey(e.fragment!)));
+  const answering = chooseHostServices(policy, [...groups.keys()], liveReleases, input.policy);
+  results.push(...answering.results);
+  for (const [key, group] of groups) {
+    const answers = policy.environments.filter((env) => env.hosts.length > 0 && answering.byEnvironment.get(env.name) === key);
+    const merged = mergeService(parseServiceKey(key), group, policy, input, answers, withReleases.has(key));
     if (!merged) continue;
     objects.push(...merged.objects);
+    if (merged.consumed) consumedBases.push(merged.consumed);
     serviceResults.push(...merged.results);
     summaries.push(merged.summary);
   }
 
   for (const entry of entries) results.push(...entryResults(entry, policy));
+  results.push(...claimConflicts(objects, input.istioObjects));
   const retired = retire(input.istioObjects, objects);
-  for (const id of retired) {
+  const absorbed = consumedBases.filter((b) => !retired.some((r) => r.kind === b.id.kind && r.name === b.id.name && r.namespace === b.id.namespace));
+  for (const { id, into, dropped } of absorbed) {
+    const lost = dropped.length > 0 ? ` Its own ${dropped.join(', ')} are not kept: move them to a VirtualService named like one of those.` : '';
+    results.push({
+      severity: dropped.length > 0 ? 'warning' : 'info',
+      message: `VirtualService ${qualified(id.namespace, id.name)}: its settings now come with ${into.join(', ')}, and it is not written itself, because the gateways do not include mesh (it would claim no host).${lost}`,
+      resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
+    });
+  }
+  retired.push(...absorbed.map((b) => b.id));
+  for (const id of retired.slice(0, retired.length - absorbed.length)) {
     results.push({
       severity: 'info',
-      message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because service ${id.name} has no live RouteFragment any more.`,
+      message: `${id.kind} ${qualified(id.namespace, id.name)}: removed, because ${retiredWhy(id, objects)}.`,
       resourceRef: { apiVersion: 'networking.istio.io/v1', kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
     });
   }
@@ -94,13 +115,66 @@ export function merge(input: MergeInput): MergeOutput {
   return { objects, retired, results };
 }
 
-/** One service's VirtualService and DestinationRule, or nothing when no fragment of it is live. */
+/**
+ * Which service answers each environment's hosts at the gateways: the environment's hostService,
+ * else the policy's, else the one service with release fragments, else the one service. A branch
+ * fragment can never change the answer while any service has releases.
+ */
+function chooseHostServices(
+  policy: Policy,
+  services: readonly string[],
+  withReleases: ReadonlySet<string>,
+  sourced: Sourced<unknown>,
+): { byEnvironment: Map<string, string>; results: Result[] } {
+  const subject = policySubject(sourced);
+  const results: Result[] = [];
+  const byEnvironment = new Map<string, string>();
+  const inferred = withReleases.size > 0 ? [...withReleases].sort(byString) : [...services];
+  let reported = false;
+  policy.environments.forEach((env, i) => {
+    if (env.hosts.length === 0) return;
+    const ref = env.hostService;
+    if (!ref) {
+      if (inferred.length === 1) byEnvironment.set(env.name, inferred[0]!);
+      else if (inferred.length > 1 && !reported) {
+        reported = true;
+        const names = inferred.map((k) => describeServiceKey(k)).join(', ');
+        results.push(resultFor(subject, 'error', `names no hostService, and ${inferred.length} services could answer the environments' hosts (${names}); set spec.hostService to the one that answers them at the gateways (such as ${describeServiceKey(inferred[0]!)}), or spec.environments[].hostService per environment.`, 'spec.hostService'));
+      }
+      return;
+    }
+    const field = policySpecOf(sourced)?.environments?.[i]?.hostService !== undefined ? `spec.environments[${i}].hostService` : 'spec.hostService';
+    const candidates = services.filter((k) => {
+      const { namespace = '', service } = parseServiceKey(k);
+      return service === ref.service && (ref.namespace === undefined || ref.namespace === namespace);
+    });
+    const shown = ref.namespace ? `${ref.namespace}/${ref.service}` : ref.service;
+    if (candidates.length === 1) byEnvironment.set(env.name, candidates[0]!);
+    else if (candidates.length === 0) {
+      results.push(resultFor(subject, 'warning', `is ${shown}, which has no live RouteFragment in this render, so no VirtualService answers the hosts of environment ${env.name} (${env.hosts.join(', ')}); add its fragments to the render, or name a service that has some.`, field));
+    } else {
+      results.push(resultFor(subject, 'error', `is ${shown}, a service in ${candidates.length} namespaces (${candidates.map(describeServiceKey).join(', ')}); write namespace/name.`, field));
+    }
+  });
+  return { byEnvironment, results };
+}
+
+const describeServiceKey = (key: string): string => {
+  const { namespace, service } = parseServiceKey(key);
+  return namespace ? `${namespace}/${service}` : service;
+};
+
+const policySpecOf = (sourced: Sourced<unknown>) => (sourced.object as { spec?: { environments?: { hostService?: unknown }[] } } | null)?.spec;
+
+/** One service's VirtualServices and DestinationRule, or nothing when no fragment of it is live. */
 function mergeService(
   id: ServiceId,
   group: readonly Entry[],
   policy: Policy,
   input: MergeInput,
-): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result } | undefined {
+  answers: readonly PolicyEnvironment[],
+  hasReleases: boolean,
+): { objects: (VirtualService | DestinationRule)[]; results: Result[]; summary: Result; consumed?: ConsumedBase } | undefined {
   flagBranchConflicts(group, policy);
   flagPortProblems(group, input.services?.find((s) => s.name === id.service && (s.namespace ?? undefined) === id.namespace));
   flagSubsetConflicts(group);
@@ -115,63 +189,127 @@ function mergeService(
     if (traffic.shares.length > 0) environments.set(env.name, traffic.shares);
   }
   const routed = group.filter(isLive);
-  const ordered = orderRoutes(policy, {
-    service: id.service,
-    branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!),
-    environments,
-  });
-  const routes = applyPorts(ordered, portsBySubset(routed.map((e) => e.fragment!))); // ports.ts
+  const routes = orderRoutes(
+    policy,
+    { service: id.service, branches: routed.filter((e) => e.role === 'branch').map((e) => e.fragment!), environments, hasReleases },
+    answers,
+  );
   const subsets = collectSubsets(routed.map((e) => e.fragment!));
-  const bases = readBases(input.istioObjects, id); // cleaned, and judged by Istio's rules (base.ts)
-  const vs = buildVirtualService(id, policy, routes, bases.virtualService, input.renderedBy);
-  const dr = buildDestinationRule(id, policy, subsets, bases.destinationRule, input.renderedBy);
+  // Bases are cleaned and judged by Istio's rules (base.ts); their problems fail the render.
+  const baseResults: Result[] = [];
+  const base = (kind: 'VirtualService' | 'DestinationRule', name = id.service) => {
+    const read = readBase(input.istioObjects, kind, id.namespace, name);
+    baseResults.push(...read.results);
+    return read.object;
+  };
+  const ports = portsBySubset(routed.map((e) => e.fragment!)); // ports.ts
+  const serviceBase = base('VirtualService');
+  // A base's gateways: the hand-written VirtualService's, or (our own output fed back) the union of S's and every S.E's
+  const gateways = gatewaysOf(policy, [serviceBase, ...policy.environments.map((env) => base('VirtualService', `${id.service}.${env.name}`))]);
+  const onMesh = !gateways || gateways.length === 0 || gateways.includes(MESH_GATEWAY);
+  const outside = gateways?.filter((g) => g !== MESH_GATEWAY);
+  const plans: VirtualServicePlan[] = [];
+  if (onMesh) plans.push({ name: id.service, hosts: [id.service], gateways: gateways && [MESH_GATEWAY], routes: applyPorts(routes.mesh, ports), base: serviceBase, serviceBase });
+  for (const env of answers) {
+    const name = `${id.service}.${env.name}`;
+    plans.push({ name, hosts: env.hosts, gateways: outside && outside.length > 0 ? outside : gateways && [MESH_GATEWAY], routes: applyPorts(routes.gateways.get(env.name)!, ports), base: base('VirtualService', name), serviceBase });
+  }
+  const services = plans.map((plan) => buildVirtualService(id, policy, plan, input.renderedBy)).sort((a, b) => byString(a.metadata.name, b.metadata.name));
+  const dr = buildDestinationRule(id, policy, subsets, base('DestinationRule'), input.renderedBy);
 
   const where = `VirtualService ${qualified(id.namespace, id.service)}`;
-  const resourceRef = { apiVersion: vs.apiVersion, kind: vs.kind, name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) };
-  const results: Result[] = [...bases.results];
-  for (const object of [vs, dr]) {
+  const ref = (name: string) => ({ apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', name, ...(id.namespace ? { namespace: id.namespace } : {}) });
+  const resourceRef = ref(id.service);
+  const results: Result[] = [...baseResults];
+  for (const object of [...services, dr]) {
     const tooBig = checkSize(object);
     if (tooBig) results.push(tooBig);
   }
-  if (vs.spec.hosts.length === 0) {
-    // Istio refuses a VirtualService without hosts: the whole render would fail at apply time.
-    results.push({
-      severity: 'error',
-      message: `${where} would have no hosts: no environment of the policy has hosts, and its gateways (${(vs.spec.gateways ?? []).join(', ')}) do not include mesh; give an environment hosts, or add mesh to the policy's spec.gateways.`,
-      resourceRef,
-    });
+  if (services.length === 0) {
+    const why = `service ${id.service} answers no environment's hosts and the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh`;
+    results.push({ severity: 'warning', message: `${where} is not made: ${why}, so nothing routes to its subsets; add mesh to spec.gateways, or make it an environment's hostService.`, resourceRef });
   }
-  const defaultEnv = policy.environments.find((e) => e.isDefault);
-  if (!routes.some((r) => r.match === undefined)) {
-    results.push({
-      severity: 'warning',
-      message: defaultEnv
-        ? `${where}: environment ${defaultEnv.name} (the default) has no stable release of service ${id.service}, so requests that match no route get none (404); add a release fragment for ${defaultEnv.name}.`
-        : `${where}: the policy names no default environment, so requests that match no host or branch get no route (404).`,
-      resourceRef,
-    });
+  const carried = new Set(services.flatMap((vs) => vs.spec.http.map((r) => r.name)));
+  for (const e of routed.filter((r) => r.role === 'branch' && !carried.has(`branch:${r.fragment!.metadata.name}`))) {
+    results.push(resultFor(e.subject, 'warning', `routes nothing: the policy's gateways (${(gateways ?? []).join(', ')}) do not include mesh, and service ${id.service} answers the hosts of no environment that allows branches, so no VirtualService carries this branch's route; add mesh to the policy's spec.gateways, or make ${id.service} the hostService of an environment that allows branches.`));
   }
-  for (const env of policy.environments) {
-    if (env.isDefault || env.hosts.length === 0 || environments.has(env.name) || !defaultEnv || !environments.has(defaultEnv.name)) continue;
-    results.push({
-      severity: 'info',
-      message: `${where}: environment ${env.name} has no stable release of service ${id.service}, so requests to its hosts take the next route that matches: ${env.allowBranches ? 'a branch route, or ' : ''}${defaultEnv.name}'s.`,
-      resourceRef,
-    });
+  for (const fallback of routes.fallbacks) {
+    const env = fallback.environment;
+    const whose = env ? `environment ${env} has no live release of service ${id.service}` : `the policy names no default environment`;
+    const message =
+      fallback.kind === 'default'
+        ? `${whose}, so its requests go to ${fallback.from}'s release; add a release fragment for ${env} to give it its own.`
+        : fallback.kind === 'service'
+          ? `${whose}, and the service has no release at all, so ${env ? 'its requests' : 'requests that name no environment'} go to Service ${id.service} itself without subset: every pod it selects, branch builds included, takes them; add a release fragment${env ? ` for ${env}` : ''}.`
+          : env
+            ? `${whose}, so its requests get ${fallback.status} (fail closed: no branch can take them); add a release fragment for ${env}.`
+            : `${whose}, so requests inside the mesh that name no environment and no branch get ${fallback.status}; mark one environment default: true in the policy to give them one.`;
+    results.push({ severity: env === '' && fallback.kind === 'status' ? 'warning' : fallback.kind === 'default' ? 'info' : 'warning', message: `${where}: ${message}`, resourceRef });
   }
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const routeCount = services.reduce((n, vs) => n + vs.spec.http.length, 0);
   const summary: Result = {
     severity: 'info',
-    message: `merged ${count(routed.length, 'fragment')} into ${where}: ${count(routes.length, 'route')}, ${count(subsets.length, 'subset')}.`,
+    message: `merged ${count(routed.length, 'fragment')} into ${services.length === 1 ? where : `${count(services.length, 'VirtualService')} of ${qualified(id.namespace, id.service)} (${services.map((vs) => vs.metadata.name).join(', ')})`}: ${count(routeCount, 'route')}, ${count(subsets.length, 'subset')}.`,
     resourceRef,
   };
-  // Istio refuses a VirtualService without routes ("http, tcp or tls must be provided"): only the
-  // DestinationRule is written, so that the subsets stay for the next release.
-  if (vs.spec.http.length === 0) {
-    results.push({ severity: 'warning', message: `${where} is not written: no fragment of service ${id.service} takes traffic (a canary at weight 0 and no stable release), and Istio refuses a VirtualService without routes; add a stable release.`, resourceRef });
-    return { objects: [dr], results, summary };
-  }
-  return { objects: [vs, dr], results, summary };
+  const consumed =
+    serviceBase && !onMesh && services.length > 0
+      ? { id: { kind: 'VirtualService', name: id.service, ...(id.namespace ? { namespace: id.namespace } : {}) }, into: services.map((vs) => vs.metadata.name), dropped: ownParts(serviceBase) }
+      : undefined;
+  return { objects: [...services, dr], results, summary, ...(consumed ? { consumed } : {}) };
+}
+
+/**
+ * A generated VirtualService may not claim a (gateway, host) that a VirtualService of the input
+ * claims which Switchyard does not take over (not a base of the same name, not labelled managed-by
+ * switchyard): Istio would merge or drop one of them.
+ */
+function claimConflicts(made: readonly (VirtualService | DestinationRule)[], input: readonly Sourced<KubeObject>[]): Result[] {
+  const key = (ns: unknown, name: unknown) => `${String(ns ?? '')}/${String(name)}`;
+  const madeKeys = new Set(made.map((o) => key(o.metadata.namespace, o.metadata.name)));
+  const generated = made.filter((o): o is VirtualService => o.kind === 'VirtualService').map((o) => claimsOf(o));
+  const others = input
+    .filter((o) => o.object.kind === 'VirtualService' && !madeKeys.has(key(o.object.metadata?.namespace, o.object.metadata?.name)))
+    .filter((o) => (o.object.metadata?.labels as Record<string, unknown> | undefined)?.[MANAGED_BY_LABEL] !== MANAGED_BY)
+    .map((o) => claimsOf(o.object, o.source.path === undefined ? undefined : printable(o.source.path)));
+  const generatedSet = new Set(generated);
+  // Only the same host: a wildcard of another VirtualService is a virtual host of its own, and Envoy
+  // prefers the exact host (check warns about such overlaps).
+  const conflicts = findHostConflicts([...generated, ...others], (a, b) => generatedSet.has(a) !== generatedSet.has(b)).filter((c) => c.hostA === c.hostB);
+  return conflicts.map((c) => {
+    const [mine, theirs] = generatedSet.has(c.a) ? [c.a, c.b] : [c.b, c.a];
+    return {
+      severity: 'error' as const,
+      message: `${describeClaimant(mine)} would claim ${describeConflict(c)}, which ${describeClaimant(theirs)} claims too; Istio would merge or drop one of them: take the host out of ${qualified(theirs.namespace, theirs.name)}, or rename it ${mine.name} to make it the base.`,
+      resourceRef: { apiVersion: ISTIO_API_VERSION, kind: 'VirtualService', name: theirs.name, ...(theirs.namespace ? { namespace: theirs.namespace } : {}) },
+      ...(theirs.file ? { file: { path: theirs.file } } : {}),
+    };
+  });
+}
+
+/** Why Switchyard no longer makes an object it made before. */
+function retiredWhy(id: ObjectId, made: readonly (VirtualService | DestinationRule)[]): string {
+  const service = id.name.split('.')[0]!;
+  const alive = made.some((o) => o.metadata.name.split('.')[0] === service && o.metadata.namespace === id.namespace);
+  if (!alive) return `service ${service} has no live RouteFragment any more`;
+  return id.name === service ? `the policy's gateways no longer include mesh` : `service ${service} no longer answers the hosts of environment ${id.name.slice(service.length + 1)}`;
+}
+
+interface ConsumedBase {
+  id: ObjectId;
+  into: string[];
+  /** What the base says that no generated object carries: its own routes, tls, tcp. */
+  dropped: string[];
+}
+
+/** A base's parts that only its own VirtualService would carry: routes with a match (by name), and spec fields Switchyard does not own. */
+function ownParts(base: KubeObject): string[] {
+  const spec = (base.spec ?? {}) as Record<string, unknown>;
+  const routes = (Array.isArray(spec.http) ? spec.http : []) as Record<string, unknown>[];
+  const named = routes.filter((r) => r && r.match !== undefined && !isGeneratedRouteName(r.name)).map((r) => `route ${typeof r.name === 'string' ? r.name : '(unnamed)'}`);
+  const fields = Object.keys(spec).filter((k) => !['hosts', 'gateways', 'exportTo', 'http'].includes(k)).map((k) => `spec.${k}`);
+  return [...named, ...fields];
 }
 
 const isLive = (e: Entry): boolean => e.fragment !== undefined && e.problems.length === 0 && e.inactive === undefined;

@@ -38,10 +38,10 @@ export function portsBySubset(fragments: readonly RouteFragment[]): Map<string, 
 /** The routes, with `destination.port.number` on every destination whose subset has a port. */
 export function applyPorts(routes: readonly HTTPRoute[], ports: ReadonlyMap<string, number>): HTTPRoute[] {
   if (ports.size === 0) return [...routes];
-  return routes.map((r) => ({
+  return routes.map((r) => (!r.route ? r : {
     ...r,
     route: r.route.map((d) => {
-      const port = ports.get(d.destination.subset);
+      const port = d.destination.subset === undefined ? undefined : ports.get(d.destination.subset);
       return port === undefined ? d : { ...d, destination: { ...d.destination, port: { number: port } } };
     }),
   }));

@@ -5,7 +5,7 @@ import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import { isExpired } from './live.ts';
 
 export interface FragmentIndex {
-  /** The fragment behind `route` of the VirtualService `service` in `namespace` that sends to `subset`. */
+  /** The fragment behind `route` of the VirtualService of `service` (`checkout` or `checkout.staging`) in `namespace` that sends to `subset`. */
   routeOrigin(namespace: string | undefined, service: string, route: string | undefined, subset: string | undefined): Sourced<RouteFragment> | undefined;
   /** Every fragment that defines `subset` of `service`, by name. */
   subsetOrigins(namespace: string | undefined, service: string, subset: string): Sourced<RouteFragment>[];
@@ -31,8 +31,9 @@ export function indexFragments(fragments: readonly Sourced<RouteFragment>[], now
   }
   for (const list of subsets.values()) list.sort((a, b) => (a.object.metadata.name < b.object.metadata.name ? -1 : 1));
   return {
-    routeOrigin(namespace, service, route, subset) {
+    routeOrigin(namespace, virtualService, route, subset) {
       if (route === undefined) return undefined;
+      const service = virtualService.split('.')[0]!; // checkout.staging is service checkout's
       const branch = /^branch:(.+)$/.exec(route);
       if (branch) {
         const f = byName.get(key(namespace, branch[1]));

@@ -11,14 +11,24 @@ export interface HTTPMatchRequest {
 }
 
 export interface HTTPRouteDestination {
-  destination: { host: string; subset: string; port?: { number: number } };
+  /** No subset: the Service itself, every pod it selects (a branch-only service's fallback). */
+  destination: { host: string; subset?: string; port?: { number: number } };
   weight: number;
+}
+
+export interface HeaderOperations {
+  set?: Record<string, string>;
+  add?: Record<string, string>;
+  remove?: string[];
 }
 
 export interface HTTPRoute {
   name: string;
   match?: HTTPMatchRequest[];
-  route: HTTPRouteDestination[];
+  /** Exactly one of route and directResponse. */
+  route?: HTTPRouteDestination[];
+  directResponse?: { status: number };
+  headers?: { request?: HeaderOperations; response?: HeaderOperations };
   [setting: string]: unknown; // timeout, retries, corsPolicy, headers: from the policy or the base
 }
 

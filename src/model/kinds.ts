@@ -19,6 +19,7 @@ export const FRAGMENT_KIND = 'RouteFragment';
 export const POLICY_KIND = 'RoutingPolicy';
 
 export const DEFAULT_BRANCH_HEADER = 'x-branch';
+export const DEFAULT_ENVIRONMENT_HEADER = 'x-environment';
 
 /** Where an object came from: a file relative to the input root, and its index in that file. */
 export interface Source {

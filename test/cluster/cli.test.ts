@@ -83,13 +83,16 @@ describe('switchyard apply and reconcile', () => {
     expect(plan.status, plan.stderr).toBe(0);
     expect(plan.stdout).toBe(
       'create DestinationRule shop/checkout: create with subsets bugfix-dp34, feature-jp12, v1, v2, v3, v4\n' +
-        'create VirtualService shop/checkout: create with routes branch:checkout-feature-jp12, environment:production, branch:checkout-bugfix-dp34, environment:staging, environment:pre-staging, default:production\n',
+        'create VirtualService shop/checkout: create with routes branch:checkout-feature-jp12, environment:production, branch:checkout-bugfix-dp34, environment:staging, environment:pre-staging, default:production\n' +
+        'create VirtualService shop/checkout.pre-staging: create with routes branch:checkout-bugfix-dp34, environment:pre-staging\n' +
+        'create VirtualService shop/checkout.production: create with routes environment:production\n' +
+        'create VirtualService shop/checkout.staging: create with routes branch:checkout-feature-jp12, branch:checkout-bugfix-dp34, environment:staging\n',
     );
     expect(routeNames(server)).toBeUndefined();
 
     const first = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', ...kubeconfig]);
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stderr).toContain('info: merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets.');
+    expect(first.stderr).toContain('info: merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets.');
     expect(first.stderr).toContain('info: created VirtualService shop/checkout: create with routes branch:checkout-feature-jp12,');
     // The same routes as `switchyard render` gives for the same files.
     const rendered = run('node', [BUNDLE, 'render', '--policy', POLICY_FILE, FRAGMENTS], { cwd: ROOT });
@@ -106,6 +109,7 @@ describe('switchyard apply and reconcile', () => {
     const after = await switchyard(['reconcile', '-n', 'shop', '--policy', POLICY_FILE, '--settle', '0', ...kubeconfig]);
     expect(after.status, after.stderr).toBe(0);
     expect(after.stderr).toContain('info: updated VirtualService shop/checkout: remove routes branch:checkout-feature-jp12.');
+    expect(after.stderr).toContain('info: updated VirtualService shop/checkout.staging: remove routes branch:checkout-feature-jp12.');
     expect(after.stderr).toContain('info: updated DestinationRule shop/checkout: remove subsets feature-jp12 (after the VirtualService).');
     expect(routeNames(server)).not.toContain('branch:checkout-feature-jp12');
     expect(subsetNames(server)).toEqual(['bugfix-dp34', 'v1', 'v2', 'v3', 'v4']);
@@ -163,7 +167,11 @@ describe('switchyard apply and reconcile', () => {
       hostile.put('routefragments', fragment('stuck', 'checkout'));
       hostile.put('routefragments', fragment('shop', 'checkout'));
       hostile.put('routefragments', fragment('shop', 'payments'));
-      const result = await switchyard(['reconcile', '-A', '--policy', POLICY_FILE, '--settle', '0', '--request-timeout', '500ms', '--kubeconfig', hostile.kubeconfig]);
+      // Two services with releases: the policy says which one answers the environments' hosts.
+      const policyDir = mkdtempSync(join(tmpdir(), 'switchyard-policy-'));
+      const policyFile = join(policyDir, 'policy.yaml');
+      writeFileSync(policyFile, readFileSync(POLICY_FILE, 'utf8').replace('spec:\n', 'spec:\n  hostService: checkout\n'));
+      const result = await switchyard(['reconcile', '-A', '--policy', policyFile, '--settle', '0', '--request-timeout', '500ms', '--kubeconfig', hostile.kubeconfig]);
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/error: namespace stuck: cannot list deployments\.apps in namespace stuck: the API server at https:\/\/127\.0\.0\.1:\d+ did not answer within 0\.5 s\./);
       expect(result.stderr).toContain('error: VirtualService shop/payments: the write was refused');
@@ -172,6 +180,7 @@ describe('switchyard apply and reconcile', () => {
       expect(throttled).toBeGreaterThan(1);
       expect(brokenMoments(hostile.history)).toEqual([]);
       noStackTrace(result.stderr);
+      rmSync(policyDir, { recursive: true, force: true });
     } finally {
       await hostile.stop();
     }

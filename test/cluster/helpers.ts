@@ -21,7 +21,13 @@ export async function startEnv(options: FakeApiServerOptions = {}): Promise<Env>
   return { server, cluster };
 }
 
-export const POLICY = { object: policy(), source: { path: 'policy.yaml' } };
+/**
+ * One environment without hosts: each service gets exactly one VirtualService (its mesh one) and one
+ * DestinationRule, so these tests are about writing and racing, not about host routing (which
+ * test/host-routing.test.ts and test/merge/routes.test.ts cover; cli.test.ts reconciles the
+ * example's policy with its gateway VirtualServices).
+ */
+export const POLICY = { object: policy({ environments: [{ name: 'production', default: true, allowBranches: false }] }), source: { path: 'policy.yaml' } };
 
 /** One reconcile of a namespace with test defaults (fixed clock, short backoff). */
 export function reconcile(cluster: Cluster, namespace = 'shop', options: Partial<ReconcileOptions> = {}): Promise<ReconcileOutcome> {
@@ -71,7 +77,7 @@ export function brokenMoments(history: readonly StoredEvent[], namespace = 'shop
     else state.set(k, event.object);
     for (const [key, vs] of state) {
       if (!key.startsWith('virtualservices/')) continue;
-      const dr = state.get(`destinationrules/${vs.metadata.name}`);
+      const dr = state.get(`destinationrules/${vs.metadata.name.split('.')[0]}`); // checkout.staging routes to checkout's subsets
       const defined = new Set(((dr?.spec as { subsets?: { name: string }[] } | undefined)?.subsets ?? []).map((s) => s.name));
       const missing = routedSubsets(vs).filter((s) => !defined.has(s));
       if (missing.length > 0) broken.push({ resourceVersion: event.resourceVersion, service: vs.metadata.name, missing });

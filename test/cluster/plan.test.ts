@@ -6,7 +6,8 @@ import type { ClusterObject } from '../../src/cluster/resources.ts';
 import type { DestinationRule } from '../../src/model/istio.ts';
 import { branch, NOW, policy, release, RENDERED_BY } from '../builders.ts';
 
-const POLICY = { object: policy(), source: { path: 'policy.yaml' } };
+// One environment without hosts: one VirtualService per service, so the plans stay about make-before-break.
+const POLICY = { object: policy({ environments: [{ name: 'production', default: true, allowBranches: false }] }), source: { path: 'policy.yaml' } };
 let version = 100;
 
 /** What the API server would hand back for an object we wrote: server fields added. */
@@ -34,7 +35,7 @@ function applyPlan(steps: readonly Step[], live: { virtualServices: ClusterObjec
     const list = step.kind === 'VirtualService' ? out.virtualServices : out.destinationRules;
     const i = list.findIndex((o) => o.metadata.name === step.name);
     if (step.action === 'delete') list.splice(i, 1);
-    else if (step.action === 'prune') list.splice(i, 1, served(keepRouted(step.object, step.before, out.virtualServices.find((v) => v.metadata.name === step.name))));
+    else if (step.action === 'prune') list.splice(i, 1, served(keepRouted(step.object, step.before, out.virtualServices.filter((v) => step.virtualServices.includes(v.metadata.name)))));
     else if (i >= 0) list.splice(i, 1, served(step.object));
     else list.push(served(step.object));
   }
@@ -137,8 +138,11 @@ describe('keepRouted and unionSubsets', () => {
 
   it('keeps a retiring subset that the VirtualService as it is now still routes to', () => {
     const vs = { spec: { http: [{ route: [{ destination: { host: 'checkout', subset: 'old' } }] }], tcp: [{ route: [{ destination: { host: 'checkout', subset: 'tcp-only' } }] }] } };
-    expect(keepRouted(dr('new'), dr('gone', 'new', 'old', 'tcp-only'), vs).spec.subsets.map((s) => s.name)).toEqual(['new', 'old', 'tcp-only']);
-    expect(keepRouted(dr('new'), dr('gone', 'new', 'old'), undefined).spec.subsets.map((s) => s.name)).toEqual(['new']);
+    expect(keepRouted(dr('new'), dr('gone', 'new', 'old', 'tcp-only'), [vs]).spec.subsets.map((s) => s.name)).toEqual(['new', 'old', 'tcp-only']);
+    expect(keepRouted(dr('new'), dr('gone', 'new', 'old'), [undefined]).spec.subsets.map((s) => s.name)).toEqual(['new']);
+    // every VirtualService of the service counts: the mesh one and those of the gateways
+    const gateway = { spec: { http: [{ route: [{ destination: { host: 'checkout', subset: 'gone' } }] }] } };
+    expect(keepRouted(dr('new'), dr('gone', 'new', 'old'), [undefined, gateway]).spec.subsets.map((s) => s.name)).toEqual(['gone', 'new']);
   });
 
   it('unions by name, the new definition winning, sorted', () => {

@@ -178,12 +178,13 @@ describe('reconcile', () => {
 
   it('keeps what a hand-written base VirtualService says and only takes over the routing fields', async () => {
     const { server, cluster } = env;
-    server.put('virtualservices', { metadata: { name: 'checkout', namespace: 'shop', annotations: { team: 'payments' } }, spec: { hosts: ['x'], gateways: ['istio-system/public'], http: [{ name: 'settings', timeout: '3s', route: [] }] } });
+    server.put('virtualservices', { metadata: { name: 'checkout', namespace: 'shop', annotations: { team: 'payments' } }, spec: { hosts: ['x'], gateways: ['istio-system/public', 'mesh'], http: [{ name: 'settings', timeout: '3s', route: [] }] } });
     server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
     await reconcile(cluster);
     const vs = server.get('virtualservices', 'shop', 'checkout')!;
     expect(vs.metadata.annotations).toMatchObject({ team: 'payments' });
-    expect(vs.spec).toMatchObject({ gateways: ['istio-system/public'], http: [{ name: 'environment:production', timeout: '3s' }, { name: 'default:production', timeout: '3s' }] });
+    // the policy's one environment has no hosts: the mesh VirtualService is all there is, bound to the mesh only
+    expect(vs.spec).toMatchObject({ hosts: ['checkout'], gateways: ['mesh'], http: [{ name: 'environment:production', timeout: '3s' }, { name: 'default:production', timeout: '3s' }] });
     expect((await reconcile(cluster)).written).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ describe('check', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.results.filter((x) => x.severity !== 'info')).toEqual([]);
-    expect(r.results.at(-1)!.message).toBe('checked 1 VirtualService (6 routes) and 1 DestinationRule: 0 errors, 0 warnings.');
+    expect(r.results.at(-1)!.message).toBe('checked 4 VirtualServices (12 routes) and 1 DestinationRule: 0 errors, 0 warnings.');
   });
 
   it('reports what render reports: a broken release fails (exit 1)', () => {
@@ -37,7 +37,9 @@ describe('check', () => {
     const r = run(dir);
     expect(r.exitCode).toBe(0);
     const warnings = messages(r, 'warning');
-    expect(warnings).toHaveLength(1);
+    // the mesh VirtualService and staging's both carry the two unscoped branches
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^RouteFragment shop\/checkout-feature-jp12 \(jp12.yaml\): its route branch:checkout-feature-jp12 \(http\[1\]\) in VirtualService shop\/checkout.staging never answers: /);
     expect(warnings[0]).toMatch(/^RouteFragment shop\/checkout-feature-jp12 \(jp12.yaml\): its route branch:checkout-feature-jp12 \(http\[2\]\) in VirtualService shop\/checkout never answers: /);
     expect(warnings[0]).toContain('route branch:checkout-a-features (http[1]), from RouteFragment shop/checkout-a-features (features.yaml), comes first');
     expect(warnings[0]).toContain('header x-branch prefix "feature-" takes exact "feature-jp12"');
@@ -54,8 +56,8 @@ describe('check', () => {
       'scoped.yaml': branchYaml('checkout-x-scoped', 'bugfix-dp34', 'environment: staging', 'bugfix-dp34'),
     });
     const warnings = messages(run(dir), 'warning');
-    // The scoped branch comes before the regex (group 1), so only the unscoped exact one is shadowed.
-    expect(warnings).toHaveLength(1);
+    // The scoped branch comes before the regex (group 1), so only the unscoped exact one is shadowed, on the mesh and at staging's hosts.
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('RouteFragment shop/checkout-feature-jp12');
     expect(warnings[0]).toContain('regex "[a-z]+-[a-z]+[0-9]+" takes exact "feature-jp12"');
   });
@@ -165,9 +167,33 @@ spec:
       'jp12.yaml': branchYaml('checkout-feature-jp12', 'feature-jp12'),
     });
     const r = run(dir, ['.'], 'markdown');
-    expect(r.stdout).toContain('## Switchyard check\n\n**Passed with 1 warning.**\n');
+    expect(r.stdout).toContain('## Switchyard check\n\n**Passed with 2 warnings.**\n'); // the shadowed branch, on the mesh and at staging's hosts
     expect(r.stdout).toContain('- **warning**: RouteFragment shop/checkout-feature-jp12 (jp12.yaml): its route');
     expect(r.stdout).toContain('| 2 | `branch:checkout-a-features` | any | `x-branch: prefix feature-` | `all-features` | 100% | `checkout-a-features` |');
     expect(r.stdout).toContain('| 4 | `default:production` | any (catch-all) |  | `v1` | 100% | `checkout-v1` |');
+  });
+});
+
+describe('check: host conflicts across every VirtualService', () => {
+  const vs = (ns: string, name: string, hosts: string[], gateways?: string[]) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]\n${gateways ? `  gateways: [${gateways.join(', ')}]\n` : ''}  http:\n  - route: [{destination: {host: x}}]\n`;
+  it('the same host on the mesh in two namespaces is an error (IST0109), with the fix', () => {
+    const r = run(workspace({ 'a.yaml': vs('a', 'api', ['api.example.com']), 'b.yaml': vs('b', 'api', ['api.example.com']) }));
+    expect(r.exitCode).toBe(1);
+    expect(messages(r, 'error')).toEqual([expect.stringMatching(/^VirtualService b\/api \(b\.yaml\): claims host api\.example\.com on the mesh, as VirtualService a\/api \(a\.yaml\) does; on the mesh Istio uses only one of them \(IST0109\): keep the host in one of them/)]);
+  });
+  it('a short host resolves against the namespace; a gateway without namespace against the VirtualService\'s', () => {
+    expect(run(workspace({ 'a.yaml': vs('a', 'c', ['checkout']), 'b.yaml': vs('b', 'c', ['checkout']) })).exitCode).toBe(0);
+    const same = run(workspace({ 'a.yaml': vs('shop', 'c', ['checkout']), 'b.yaml': vs('shop', 'd', ['checkout.shop.svc.cluster.local']) }));
+    expect(messages(same, 'error')).toHaveLength(1);
+    const gw = run(workspace({ 'a.yaml': vs('istio-system', 'x', ['shop.example.com'], ['public']), 'b.yaml': vs('shop', 'y', ['SHOP.example.com'], ['istio-system/public']) }));
+    expect(messages(gw, 'warning')).toEqual([expect.stringContaining('claims host shop.example.com on gateway istio-system/public, as VirtualService istio-system/x (a.yaml) does; at a gateway Istio merges their routes in no set order')]);
+  });
+  it('overlapping wildcards are a warning', () => {
+    const r = run(workspace({ 'a.yaml': vs('a', 'x', ['*.example.com'], ['istio-system/gw']), 'b.yaml': vs('b', 'y', ['staging.example.com'], ['istio-system/gw']) }));
+    expect(messages(r, 'warning')).toEqual([expect.stringContaining('claims host staging.example.com, which overlaps *.example.com on gateway istio-system/gw')]);
+  });
+  it('the example renders none', () => {
+    expect(messages(run(workspace({}, { example: true })), 'warning')).toEqual([]);
   });
 });

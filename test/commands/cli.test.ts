@@ -52,20 +52,50 @@ describe('pipeline commands', () => {
 
 ### VirtualService shop/checkout
 
+Hosts \`checkout\` at \`mesh\`.
+
 | # | Route | Host | Header | Subset | Share | Fragment |
 |--:|---|---|---|---|--:|---|
-| 1 | \`branch:checkout-feature-jp12\` | \`staging.shop.example.com\` | \`x-branch: feature-jp12\` | \`feature-jp12\` | 100% | \`checkout-feature-jp12\` |
-| 2 | \`environment:production\` | \`shop.example.com\` |  | \`v2\` | 99% | \`checkout-v2\` |
+| 1 | \`branch:checkout-feature-jp12\` | any | \`x-branch: feature-jp12\` and \`x-environment: staging\` | \`feature-jp12\` | 100% | \`checkout-feature-jp12\` |
+| 2 | \`environment:production\` | any | \`x-environment: production\` | \`v2\` | 99% | \`checkout-v2\` |
 | | | | | \`v3\` | 1% | \`checkout-v3\` |
 | 3 | \`branch:checkout-bugfix-dp34\` | any | \`x-branch: bugfix-dp34\` | \`bugfix-dp34\` | 100% | \`checkout-bugfix-dp34\` |
-| 4 | \`environment:staging\` | \`staging.shop.example.com\` |  | \`v3\` | 100% | \`checkout-staging-v3\` |
-| 5 | \`environment:pre-staging\` | \`pre-staging.shop.example.com\` |  | \`v4\` | 100% | \`checkout-pre-staging-v4\` |
+| 4 | \`environment:staging\` | any | \`x-environment: staging\` | \`v3\` | 100% | \`checkout-staging-v3\` |
+| 5 | \`environment:pre-staging\` | any | \`x-environment: pre-staging\` | \`v4\` | 100% | \`checkout-pre-staging-v4\` |
 | 6 | \`default:production\` | any (catch-all) |  | \`v2\` | 99% | \`checkout-v2\` |
 | | | | | \`v3\` | 1% | \`checkout-v3\` |
 
 Subsets without traffic (rollback targets until their fragment is deleted): \`v1\` (\`checkout-v1\`).
+
+### VirtualService shop/checkout.pre-staging
+
+Hosts \`pre-staging.shop.example.com\` at \`istio-system/public-gateway\`.
+
+| # | Route | Host | Header | Subset | Share | Fragment |
+|--:|---|---|---|---|--:|---|
+| 1 | \`branch:checkout-bugfix-dp34\` | any | \`x-branch: bugfix-dp34\` | \`bugfix-dp34\` | 100% | \`checkout-bugfix-dp34\` |
+| 2 | \`environment:pre-staging\` | any (catch-all) |  | \`v4\` | 100% | \`checkout-pre-staging-v4\` |
+
+### VirtualService shop/checkout.production
+
+Hosts \`shop.example.com\` at \`istio-system/public-gateway\`.
+
+| # | Route | Host | Header | Subset | Share | Fragment |
+|--:|---|---|---|---|--:|---|
+| 1 | \`environment:production\` | any (catch-all) |  | \`v2\` | 99% | \`checkout-v2\` |
+| | | | | \`v3\` | 1% | \`checkout-v3\` |
+
+### VirtualService shop/checkout.staging
+
+Hosts \`staging.shop.example.com\` at \`istio-system/public-gateway\`.
+
+| # | Route | Host | Header | Subset | Share | Fragment |
+|--:|---|---|---|---|--:|---|
+| 1 | \`branch:checkout-feature-jp12\` | any | \`x-branch: feature-jp12\` | \`feature-jp12\` | 100% | \`checkout-feature-jp12\` |
+| 2 | \`branch:checkout-bugfix-dp34\` | any | \`x-branch: bugfix-dp34\` | \`bugfix-dp34\` | 100% | \`checkout-bugfix-dp34\` |
+| 3 | \`environment:staging\` | any (catch-all) |  | \`v3\` | 100% | \`checkout-staging-v3\` |
 `);
-    expect(result.stderr).toBe('info: merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets.\n');
+    expect(result.stderr).toBe('info: merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets.\n');
   });
 
   it('render --output markdown of a failed render lists the errors, and exits 1', () => {

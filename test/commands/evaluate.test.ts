@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { evaluateRoutes, findShadows, matcherCovers, normalizeMatcher, servesHost, type HttpRequest, type Matcher, type RouteLike } from '../../src/merge/evaluate.ts';
+import { boundGateways, evaluateRoutes, findShadows, hostRank, matcherCovers, normalizeMatcher, servesHost, type HttpRequest, type Matcher, type RouteLike } from '../../src/merge/evaluate.ts';
 import { ROOT } from '../e2e/tools.ts';
 
 const expected = parseAllDocuments(readFileSync(join(ROOT, 'examples/render/expected.yaml'), 'utf8')).map((d) => d.toJS());
-const checkout = expected.find((o) => o.kind === 'VirtualService') as { spec: { hosts: string[]; http: RouteLike[] } };
+type VS = { metadata: { name: string; namespace?: string }; spec: { hosts: string[]; gateways?: string[]; http: RouteLike[] } };
+const services = expected.filter((o) => o.kind === 'VirtualService') as VS[];
+const named = (name: string) => services.find((vs) => vs.metadata.name === name)!;
+const GATEWAY = 'istio-system/public-gateway';
 
 const request = (authority: string, headers: Record<string, string> = {}, path = '/'): HttpRequest => ({ authority, headers, path });
 const answer = (http: readonly RouteLike[], req: HttpRequest) => {
@@ -20,6 +23,13 @@ const answer = (http: readonly RouteLike[], req: HttpRequest) => {
     shares: e.destinations.map((d) => `${d.subset}:${d.share}`).join(' '),
   };
 };
+/** The VirtualService Envoy's virtual host holds for the request at `gateway` (the best domain match), then its answer. */
+const answerAt = (gateway: string, req: HttpRequest) => {
+  const bound = services.filter((vs) => boundGateways(vs.spec.gateways, vs.metadata.namespace).includes(gateway));
+  const ranked = bound.map((vs) => ({ vs, rank: hostRank(vs.spec.hosts, vs.metadata.namespace, req.authority) })).filter((r) => r.rank !== undefined);
+  const best = ranked.sort((a, b) => b.rank! - a.rank!)[0];
+  return best ? { virtualService: best.vs.metadata.name, ...answer(best.vs.spec.http, req) } : null;
+};
 
 describe('evaluateRoutes on examples/render/expected.yaml', () => {
   const P = 'shop.example.com';
@@ -27,41 +37,53 @@ describe('evaluateRoutes on examples/render/expected.yaml', () => {
   const PS = 'pre-staging.shop.example.com';
   // The table of docs/reference.md ("Which route answers a request"), and more.
   it.each([
-    [P, {}, 'environment:production', 'v2:99 v3:1'],
-    [P, { 'x-branch': 'feature-jp12' }, 'environment:production', 'v2:99 v3:1'],
-    [P, { 'x-branch': 'bugfix-dp34' }, 'environment:production', 'v2:99 v3:1'],
-    [S, {}, 'environment:staging', 'v3:100'],
-    [S, { 'x-branch': 'feature-jp12' }, 'branch:checkout-feature-jp12', 'feature-jp12:100'],
-    [S, { 'x-branch': 'bugfix-dp34' }, 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
-    [S, { 'x-branch': 'feature-zz99' }, 'environment:staging', 'v3:100'],
-    [S, { 'x-branch': 'Feature-JP12' }, 'environment:staging', 'v3:100'], // values are case-sensitive
-    [S, { 'x-branch': 'feature-jp12x' }, 'environment:staging', 'v3:100'], // exact is exact
-    [S, { 'x-other': 'feature-jp12' }, 'environment:staging', 'v3:100'],
-    [PS, {}, 'environment:pre-staging', 'v4:100'],
-    [PS, { 'x-branch': 'feature-jp12' }, 'environment:pre-staging', 'v4:100'],
-    [PS, { 'x-branch': 'bugfix-dp34' }, 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
-    ['checkout', {}, 'default:production', 'v2:99 v3:1'],
-    ['checkout', { 'x-branch': 'bugfix-dp34' }, 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
-    ['checkout', { 'x-branch': 'feature-jp12' }, 'default:production', 'v2:99 v3:1'],
-    ['checkout.shop.svc.cluster.local', {}, 'default:production', 'v2:99 v3:1'],
-    [`${S}:443`, {}, 'default:production', 'v2:99 v3:1'], // authority is matched as given: exact does not strip a port
-  ])('host %s, headers %j: %s (%s)', (host, headers, route, shares) => {
-    expect(answer(checkout.spec.http, request(host, headers))).toEqual({ route, shares });
+    [GATEWAY, P, {}, 'checkout.production', 'environment:production', 'v2:99 v3:1'],
+    [GATEWAY, P, { 'x-branch': 'feature-jp12' }, 'checkout.production', 'environment:production', 'v2:99 v3:1'],
+    [GATEWAY, P, { 'x-branch': 'bugfix-dp34' }, 'checkout.production', 'environment:production', 'v2:99 v3:1'],
+    [GATEWAY, 'SHOP.Example.COM:8080', { 'x-branch': 'bugfix-dp34' }, 'checkout.production', 'environment:production', 'v2:99 v3:1'], // any case, any port
+    [GATEWAY, S, {}, 'checkout.staging', 'environment:staging', 'v3:100'],
+    [GATEWAY, S, { 'x-branch': 'feature-jp12' }, 'checkout.staging', 'branch:checkout-feature-jp12', 'feature-jp12:100'],
+    [GATEWAY, S, { 'x-branch': 'bugfix-dp34' }, 'checkout.staging', 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
+    [GATEWAY, S, { 'x-branch': 'feature-zz99' }, 'checkout.staging', 'environment:staging', 'v3:100'],
+    [GATEWAY, S, { 'x-branch': 'Feature-JP12' }, 'checkout.staging', 'environment:staging', 'v3:100'], // values are case-sensitive
+    [GATEWAY, S, { 'x-branch': 'feature-jp12x' }, 'checkout.staging', 'environment:staging', 'v3:100'], // exact is exact
+    [GATEWAY, S, { 'x-other': 'feature-jp12' }, 'checkout.staging', 'environment:staging', 'v3:100'],
+    [GATEWAY, `${S}:443`, {}, 'checkout.staging', 'environment:staging', 'v3:100'],
+    [GATEWAY, PS, {}, 'checkout.pre-staging', 'environment:pre-staging', 'v4:100'],
+    [GATEWAY, PS, { 'x-branch': 'feature-jp12' }, 'checkout.pre-staging', 'environment:pre-staging', 'v4:100'],
+    [GATEWAY, PS, { 'x-branch': 'bugfix-dp34' }, 'checkout.pre-staging', 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
+    ['mesh', 'checkout', {}, 'checkout', 'default:production', 'v2:99 v3:1'],
+    ['mesh', 'checkout', { 'x-branch': 'bugfix-dp34' }, 'checkout', 'branch:checkout-bugfix-dp34', 'bugfix-dp34:100'],
+    ['mesh', 'checkout', { 'x-branch': 'feature-jp12' }, 'checkout', 'default:production', 'v2:99 v3:1'],
+    ['mesh', 'checkout', { 'x-branch': 'feature-jp12', 'x-environment': 'staging' }, 'checkout', 'branch:checkout-feature-jp12', 'feature-jp12:100'],
+    ['mesh', 'checkout', { 'x-environment': 'staging' }, 'checkout', 'environment:staging', 'v3:100'],
+    ['mesh', 'checkout', { 'x-environment': 'production', 'x-branch': 'bugfix-dp34' }, 'checkout', 'environment:production', 'v2:99 v3:1'],
+    ['mesh', 'checkout.shop.svc.cluster.local', {}, 'checkout', 'default:production', 'v2:99 v3:1'],
+  ])('at %s, host %s, headers %j: %s %s (%s)', (gateway, host, headers, vs, route, shares) => {
+    expect(answerAt(gateway, request(host, headers))).toEqual({ virtualService: vs, route, shares });
+  });
+
+  it('no VirtualService claims an environment host on the mesh, nor the service name at the gateway', () => {
+    expect(answerAt('mesh', request(P))).toBeNull();
+    expect(answerAt(GATEWAY, request('checkout'))).toBeNull();
   });
 
   it('answers every route of the example for some request (none is dead)', () => {
-    const reached = new Set<string>();
-    for (const host of [P, S, PS, 'checkout']) {
-      for (const value of [undefined, 'feature-jp12', 'bugfix-dp34']) {
-        const r = answer(checkout.spec.http, request(host, value ? { 'x-branch': value } : {}));
-        if (r.route) reached.add(r.route);
+    for (const vs of services) {
+      const reached = new Set<string>();
+      for (const env of [undefined, 'production', 'staging', 'pre-staging']) {
+        for (const value of [undefined, 'feature-jp12', 'bugfix-dp34']) {
+          const headers = { ...(value ? { 'x-branch': value } : {}), ...(env ? { 'x-environment': env } : {}) };
+          const r = answer(vs.spec.http, request(vs.spec.hosts[0]!, headers));
+          if (r.route) reached.add(r.route);
+        }
       }
+      expect([...reached].sort()).toEqual(vs.spec.http.map((r) => r.name as string).sort());
     }
-    expect([...reached].sort()).toEqual(checkout.spec.http.map((r) => r.name as string).sort());
   });
 
   it('says why each earlier route did not match', () => {
-    const e = evaluateRoutes(checkout.spec.http, request(S, { 'x-branch': 'bugfix-dp34' }));
+    const e = evaluateRoutes(named('checkout').spec.http, request('checkout', { 'x-branch': 'bugfix-dp34', 'x-environment': 'staging' }));
     expect(e.answer).toBe(2);
     expect(e.routes.map((r) => [r.name, r.matched])).toEqual([
       ['branch:checkout-feature-jp12', false],
@@ -70,21 +92,32 @@ describe('evaluateRoutes on examples/render/expected.yaml', () => {
     ]);
     const first = e.routes[0]!.entries[0]!.conditions.map((c) => [c.condition.field, c.actual, c.outcome]);
     expect(first).toEqual([
-      ['authority', S, 'match'],
       ['headers.x-branch', 'bugfix-dp34', 'no-match'],
+      ['headers.x-environment', 'staging', 'match'],
     ]);
   });
 
   it.each([
-    ['shop.example.com', true],
-    ['shop.example.com:443', true],
-    ['checkout', true],
-    ['checkout.shop', true],
-    ['checkout.shop.svc.cluster.local', true],
-    ['checkout.other.svc.cluster.local', false],
-    ['api.example.com', false],
-  ])('the VirtualService serves host %s: %s', (host, served) => {
-    expect(servesHost(checkout.spec.hosts, 'shop', host)).toBe(served);
+    ['checkout.production', 'shop.example.com', true],
+    ['checkout.production', 'shop.example.com:443', true],
+    ['checkout.production', 'Shop.Example.com', true],
+    ['checkout.production', 'staging.shop.example.com', false],
+    ['checkout', 'checkout', true],
+    ['checkout', 'checkout.shop', true],
+    ['checkout', 'checkout.shop.svc.cluster.local', true],
+    ['checkout', 'checkout.other.svc.cluster.local', false],
+    ['checkout', 'shop.example.com', false],
+  ])('VirtualService %s serves host %s: %s', (name, host, served) => {
+    expect(servesHost(named(name).spec.hosts, 'shop', host)).toBe(served);
+  });
+
+  it.each([
+    [['*.shop.example.com', 'staging.shop.example.com'], 'staging.shop.example.com', Number.MAX_SAFE_INTEGER],
+    [['*.shop.example.com'], 'a.staging.shop.example.com', '.shop.example.com'.length + 1],
+    [['*.shop.example.com'], 'shop.example.com', undefined], // a wildcard never matches the empty label
+    [['*'], 'anything', 0],
+  ])('hostRank(%j, %s) = %s: exact beats a wildcard, a longer suffix a shorter one', (hosts, host, rank) => {
+    expect(hostRank(hosts, 'shop', host)).toBe(rank);
   });
 });
 
@@ -177,7 +210,7 @@ describe('coverage: which routes can never answer', () => {
   });
 
   it('finds nothing shadowed in the example', () => {
-    expect(findShadows(checkout.spec.http)).toEqual([]);
+    for (const vs of services) expect(findShadows(vs.spec.http)).toEqual([]);
   });
 
   it('stays fast with thousands of exact routes', () => {

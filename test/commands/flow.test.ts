@@ -1,7 +1,7 @@
 // The pipeline flow through the built executable (dist/switchyard.cjs), as CI runs it: fragments
 // for several builds written by `switchyard fragment` (from flags and from image references),
-// rendered, asked about with `explain` (every answer compared with a plain evaluator written
-// here), canary -> promote -> roll back, pruned after the promotion and after branches are
+// rendered, asked about with `explain` (every answer compared with the independent Envoy evaluator
+// of test/oracles), canary -> promote -> roll back, pruned after the promotion and after branches are
 // deleted, and `check` on planted shadowed routes and oversized output.
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE, ROOT, requireTool, run } from '../e2e/tools.ts';
 import { branchYaml, POLICY_ALL_MATCHES, releaseYaml } from './workspace.ts';
+import { routeRequest, type VirtualServiceLike } from '../oracles/envoy-routing.ts';
 
 const NOW = '2026-11-27T12:00:00Z';
 let dir: string;
@@ -21,29 +22,22 @@ const ok = (args: string[], input?: string) => {
 };
 const fragments = () => readdirSync(join(dir, 'fragments')).sort();
 
-type Match = Record<string, string>;
-interface Route {
-  name: string;
-  match?: { authority?: Match; headers?: Record<string, Match> }[];
-  route: { destination: { subset: string }; weight?: number }[];
-}
-
-/** The rendered VirtualService's routes. */
-function routes(): Route[] {
+/** The rendered VirtualServices. */
+function virtualServices(): VirtualServiceLike[] {
   const out = ok(['render', '--now', NOW, 'policy.yaml', 'fragments']).stdout;
-  const vs = parseAllDocuments(out)
+  return parseAllDocuments(out)
     .map((d) => d.toJS())
-    .find((o) => o.kind === 'VirtualService');
-  return vs.spec.http;
+    .filter((o) => o.kind === 'VirtualService');
 }
+/** The mesh VirtualService's routes. */
+const routes = () => virtualServices().find((vs) => vs.metadata.name === 'checkout')!.spec.http as { name: string }[];
 
-/** Istio's choice, written plainly and on its own: first route whose match fits; no match = catch-all. */
-function plainAnswer(http: Route[], host: string, headers: Record<string, string>): { route: string | null; shares: string } {
-  const fits = (m: Match, v: string | undefined) => v !== undefined && ('exact' in m ? v === m.exact : 'prefix' in m ? v.startsWith(m.prefix!) : new RegExp(`^(?:${m.regex})$`).test(v));
-  const r = http.find((route) => !route.match || route.match.some((e) => (!e.authority || fits(e.authority, host)) && Object.entries(e.headers ?? {}).every(([h, m]) => fits(m, headers[h]))));
-  if (!r) return { route: null, shares: '' };
-  const total = r.route.reduce((s, d) => s + (d.weight ?? 100), 0);
-  return { route: r.name, shares: r.route.map((d) => `${d.destination.subset}:${((d.weight ?? 100) * 100) / total}`).join(' ') };
+/** Envoy's choice, by the independent oracle: the virtual host at the gateway (or the mesh), then the first route that fits. */
+function plainAnswer(services: VirtualServiceLike[], host: string, headers: Record<string, string>): { route: string | null; shares: string } {
+  const gateway = host === 'checkout' ? 'mesh' : 'istio-system/public-gateway';
+  const r = routeRequest(services, { gateway }, { authority: host, headers });
+  if (r.kind !== 'route' && r.kind !== 'direct') return { route: null, shares: '' };
+  return { route: r.route ?? null, shares: r.kind === 'route' ? r.destinations.map((d) => `${d.subset}:${d.share}`).join(' ') : '' };
 }
 
 /** explain's answer, through --output json. */
@@ -59,7 +53,7 @@ const VALUES = [undefined, 'feature-jp12', 'bugfix-dp-34', 'feature-ab56', 'nobo
 
 /** Every host and branch value: explain agrees with the plain evaluator; returns the answers for spot checks. */
 function explainEverything(): Record<string, string> {
-  const http = routes();
+  const http = virtualServices();
   const answers: Record<string, string> = {};
   for (const host of HOSTS) {
     for (const value of VALUES) {
@@ -124,8 +118,8 @@ describe('the pipeline flow, through the executable', () => {
     expect(answers['shop.example.com bugfix-dp-34']).toBe('environment:production v2:100');
     expect(answers['checkout bugfix-dp-34']).toBe('branch:checkout-bugfix-dp-34 bugfix-dp-34:100');
     const text = ok(['explain', '--now', NOW, 'policy.yaml', 'fragments', '--host', 'staging.shop.example.com', '-H', 'x-branch: feature-jp12']).stdout;
-    expect(text).toContain('route http[1] branch:checkout-feature-jp12 answers.\nsubsets:\n  feature-jp12  100%  from RouteFragment shop/checkout-feature-jp12 (fragments/checkout-feature-jp12.yaml)\n');
-    expect(ok(['check', '--now', NOW, 'policy.yaml', 'fragments']).stderr).toContain('checked 1 VirtualService (7 routes) and 1 DestinationRule: 0 errors, 0 warnings.');
+    expect(text).toContain('VirtualService shop/checkout.staging: route http[0] branch:checkout-feature-jp12 answers.\nsubsets:\n  feature-jp12  100%  from RouteFragment shop/checkout-feature-jp12 (fragments/checkout-feature-jp12.yaml)\n');
+    expect(ok(['check', '--now', NOW, 'policy.yaml', 'fragments']).stderr).toContain('checked 4 VirtualServices (14 routes) and 1 DestinationRule: 0 errors, 0 warnings.');
   });
 
   it('canary 1% -> promote -> prune the oldest, keeping one rollback target', () => {
@@ -165,7 +159,8 @@ describe('the pipeline flow, through the executable', () => {
   it('summarises the routes as Markdown for a CI step summary', () => {
     const md = ok(['render', '--output', 'markdown', '--now', NOW, 'policy.yaml', 'fragments']).stdout;
     expect(md).toContain('| # | Route | Host | Header | Subset | Share | Fragment |');
-    expect(md).toContain('| 1 | `environment:production` | `shop.example.com` |  | `v3` | 100% | `checkout-production-v3` |');
+    expect(md).toContain('### VirtualService shop/checkout.production\n\nHosts `shop.example.com` at `istio-system/public-gateway`.');
+    expect(md).toContain('| 1 | `environment:production` | any (catch-all) |  | `v3` | 100% | `checkout-production-v3` |');
     expect(md).toContain('Subsets without traffic (rollback targets until their fragment is deleted): `v4` (`checkout-production-v4`).');
   });
 
@@ -180,9 +175,12 @@ describe('the pipeline flow, through the executable', () => {
     const r = run('node', [BUNDLE, 'check', '.'], { cwd: planted });
     expect(r.status).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
-    expect(warnings).toHaveLength(2);
+    // each shadowed branch, on the mesh and at staging's hosts
+    expect(warnings).toHaveLength(4);
     expect(warnings[0]).toMatch(/^warning: RouteFragment shop\/checkout-bugfix-dp34 \(dp34.yaml\): its route branch:checkout-bugfix-dp34 \(http\[3\]\) in VirtualService shop\/checkout never answers: route branch:checkout-b-tickets/);
     expect(warnings[1]).toMatch(/^warning: RouteFragment shop\/checkout-feature-jp12 \(jp12.yaml\): its route branch:checkout-feature-jp12 \(http\[4\]\) .* never answers: route branch:checkout-a-all-features/);
+    expect(warnings[2]).toMatch(/^warning: RouteFragment shop\/checkout-bugfix-dp34 \(dp34.yaml\): its route branch:checkout-bugfix-dp34 \(http\[2\]\) in VirtualService shop\/checkout.staging never answers/);
+    expect(warnings[3]).toMatch(/^warning: RouteFragment shop\/checkout-feature-jp12 \(jp12.yaml\): its route branch:checkout-feature-jp12 \(http\[3\]\) in VirtualService shop\/checkout.staging never answers/);
     rmSync(planted, { recursive: true });
   });
 
@@ -199,7 +197,7 @@ describe('the pipeline flow, through the executable', () => {
     const past = run('node', [BUNDLE, 'check', '--output', 'markdown', '.'], { cwd: big });
     expect(past.status).toBe(1);
     expect(past.stderr).toMatch(/error: VirtualService shop\/checkout is \d+ KiB as JSON, past the API server's object limit/);
-    expect(past.stdout).toMatch(/^## Switchyard check\n\n\*\*Failed\*\*: 1 error/);
+    expect(past.stdout).toMatch(/^## Switchyard check\n\n\*\*Failed\*\*: 2 errors/); // the mesh VirtualService and staging's carry every branch
     rmSync(big, { recursive: true });
   });
 });

@@ -12,7 +12,7 @@ let renderOutput: string;
 beforeAll(() => {
   requireTool(BUNDLE);
   const render = run('node', [BUNDLE, 'render', 'examples/render'], { cwd: ROOT });
-  expect(render.stderr).toContain('merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets');
+  expect(render.stderr).toContain('merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets');
   expect(render.status).toBe(0);
   renderOutput = render.stdout;
 });
@@ -20,7 +20,14 @@ beforeAll(() => {
 describe('switchyard render (pre-apply step)', () => {
   it('prints the merged VirtualService and DestinationRule, as checked in', () => {
     expect(renderOutput).toBe(expected('render'));
-    expect(routingObjects(renderOutput)).toHaveLength(2);
+    // the mesh VirtualService, one per environment host at the gateway, the DestinationRule
+    expect(routingObjects(renderOutput).map((o) => `${(o as { kind: string }).kind} ${(o as { metadata: { name: string } }).metadata.name}`)).toEqual([
+      'DestinationRule checkout', // routingObjects sorts by kind and name
+      'VirtualService checkout',
+      'VirtualService checkout.pre-staging',
+      'VirtualService checkout.production',
+      'VirtualService checkout.staging',
+    ]);
   });
 
   it('reads the same input from stdin', () => {

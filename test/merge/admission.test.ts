@@ -188,7 +188,7 @@ describe('destination ports where the Service has several (never IST0112)', () =
     const out = merged([withPort(production, 80), withPort(branch('checkout-b', 'b'), 9090)]);
     expect(messages(out, 'error')).toEqual([]);
     const vs = out.objects.find((o) => o.kind === 'VirtualService') as VirtualService;
-    expect(vs.spec.http.flatMap((r) => r.route.map((d) => d.destination.port?.number))).toEqual([80, 9090, 80]); // production's hosts, the branch, the catch-all
+    expect(vs.spec.http.flatMap((r) => (r.route ?? []).map((d) => d.destination.port?.number))).toEqual([80, 9090, 80]); // production's hosts, the branch, the catch-all
   });
   it('a release without a port fails the render, naming the ports to choose from', () => {
     const out = merged([production]);

@@ -298,7 +298,7 @@ describe('releasePaths: who may move an environment', () => {
   it('accepts a release of the environment from a file under its releasePaths, and branches from anywhere', () => {
     const out = mergeAt([at('releases/production/v2.yaml', release('v2', 'production', 2)), at('fragments/feature-x.yaml', branch('feature-x', 'x')), at('fragments/s1.yaml', release('s1', 'staging', 1))]);
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
-    expect(out.objects.find((o): o is VirtualService => o.kind === 'VirtualService')!.spec.http.at(-1)!.route[0]!.destination.subset).toBe('v2');
+    expect(out.objects.find((o): o is VirtualService => o.kind === 'VirtualService')!.spec.http.at(-1)!.route![0]!.destination.subset).toBe('v2');
   });
 
   it('refuses a release of the environment from a file outside its releasePaths', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
 import type { RouteFragment } from '../../src/model/kinds.ts';
 import type { MergeOutput, WorkloadRef } from '../../src/merge/merge.ts';
-import { fragment, NOW, release, run } from '../builders.ts';
+import { fragment, NOW, policy, release, run } from '../builders.ts';
 
 /** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
 const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
@@ -117,7 +117,7 @@ describe('workload', () => {
         withWorkload('feature-x', { kind: 'Deployment', name: 'checkout-x' }, 'shop'),
         withWorkload('feature-x-eu', { kind: 'Deployment', name: 'checkout-x' }, 'shop-eu'),
       ],
-      { workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop-eu' }, { kind: 'Deployment', name: 'checkout-v1', namespace: 'shop' }] },
+      { policy: policy({ hostService: 'shop/checkout' }), workloads: [{ kind: 'Deployment', name: 'checkout-x', namespace: 'shop-eu' }, { kind: 'Deployment', name: 'checkout-v1', namespace: 'shop' }] },
     );
     expect(infos(out).map((r) => `${r.resourceRef?.namespace}/${r.resourceRef?.name}`)).toEqual(['shop/feature-x']);
     expect(routeNames(out, 'shop')).not.toContain('branch:feature-x');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
-import { fragment, release, run } from '../builders.ts';
+import { fragment, policy, release, run } from '../builders.ts';
 
 /** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
 const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
@@ -14,7 +14,7 @@ const dr = (out: MergeOutput): DestinationRule => out.objects.find((o): o is Des
 /** `subset:weight, ...` of an environment's route (the catch-all for the default one), or undefined if it has none. */
 function shares(out: MergeOutput, environment: string): string | undefined {
   const route = vs(out).spec.http.find((r) => r.name === `environment:${environment}` || r.name === `default:${environment}`);
-  return route?.route.map((d) => `${d.destination.subset}:${d.weight}`).join(', ');
+  return route?.route?.map((d) => `${d.destination.subset}:${d.weight}`).join(', ');
 }
 const subsets = (out: MergeOutput): string[] => dr(out).spec.subsets.map((s) => s.name);
 
@@ -125,8 +125,8 @@ describe('an environment takes its live stable release and its canaries', () => 
     expect(production2[0]!.route).toEqual(production2[1]!.route);
     // weights of every route sum to 100, and no destination has weight 0
     for (const route of vs(out).spec.http) {
-      expect(route.route.reduce((sum, d) => sum + d.weight, 0)).toBe(100);
-      for (const d of route.route) expect(d.weight).toBeGreaterThan(0);
+      expect(route.route!.reduce((sum, d) => sum + d.weight, 0)).toBe(100);
+      for (const d of route.route!) expect(d.weight).toBeGreaterThan(0);
     }
   });
 
@@ -208,8 +208,8 @@ describe('release errors name the fragment, the field and the file', () => {
 
   it('does not confuse releases of two services with one revision', () => {
     const cart = fragment('cart-v2', { service: 'cart', release: { environment: 'production', revision: 2 } });
-    const out = run([release('v2', 'production', 2), cart]);
+    const out = run([release('v2', 'production', 2), cart], { policy: policy({ hostService: 'checkout' }) });
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
-    expect(out.objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['cart', 'checkout']);
+    expect(out.objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['cart', 'checkout', 'checkout.pre-staging', 'checkout.production', 'checkout.staging']);
   });
 });

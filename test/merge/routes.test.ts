@@ -1,6 +1,7 @@
 // Route order is the routing: Istio takes the first http route whose match fits. These tables pin
-// the five groups of the contract ("Merge rules"), the route names, header and match options, and
-// the VirtualService hosts.
+// the groups of the merge rules (docs/reference.md) for the mesh VirtualService `checkout` and the
+// gateway VirtualServices `checkout.<environment>`, the route names, header and match options, the
+// fallbacks, and the hosts each VirtualService claims.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from '../../src/model/istio.ts';
@@ -10,28 +11,36 @@ import { branch, fragment, policy, release, run } from '../builders.ts';
 /** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
 const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
 
-/** The shop/checkout VirtualService of a run that must have rendered one. */
-function virtualService(out: MergeOutput, namespace = 'shop', service = 'checkout'): VirtualService {
-  const vs = out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.name === service && o.metadata.namespace === namespace);
-  if (!vs) throw new Error(`no VirtualService ${namespace}/${service}; results: ${out.results.map((r) => r.message).join(' | ')}`);
+/** The VirtualService `name` (checkout: the mesh one; checkout.staging: staging's at the gateways). */
+function virtualService(out: MergeOutput, namespace = 'shop', name = 'checkout'): VirtualService {
+  const vs = out.objects.find((o): o is VirtualService => o.kind === 'VirtualService' && o.metadata.name === name && o.metadata.namespace === namespace);
+  if (!vs) throw new Error(`no VirtualService ${namespace}/${name}; results: ${out.results.map((r) => r.message).join(' | ')}`);
   return vs;
 }
 
 const op = (m: StringMatch): string => ('exact' in m ? `=${m.exact}` : 'prefix' in m ? `^=${m.prefix}` : `~=${m.regex}`);
 const showMatch = (m: HTTPMatchRequest): string =>
   [m.authority ? `host${op(m.authority)}` : undefined, ...Object.entries(m.headers ?? {}).map(([h, s]) => `${h}${op(s)}`)].filter(Boolean).join(' & ');
+const showHeaders = (r: HTTPRoute): string => {
+  const request = r.headers?.request;
+  const parts = [...Object.entries(request?.set ?? {}).map(([h, v]) => `set ${h}=${v}`), ...(request?.remove ?? []).map((h) => `remove ${h}`)];
+  return parts.length > 0 ? ` {${parts.join('; ')}}` : '';
+};
 
-/** `name [match | match] -> subset:weight, ...`; a catch-all has no brackets. */
+/** `name [match | match] -> subset:weight, ... {set h=v; remove h}`; a catch-all has no brackets. */
 const showRoute = (r: HTTPRoute): string =>
-  `${r.name}${r.match ? ` [${r.match.map(showMatch).join(' | ')}]` : ''} -> ${r.route.map((d) => `${d.destination.subset}:${d.weight}`).join(', ')}`;
+  `${r.name}${r.match ? ` [${r.match.map(showMatch).join(' | ')}]` : ''} -> ${
+    r.directResponse ? `status ${r.directResponse.status}` : r.route!.map((d) => `${d.destination.subset ?? '(service)'}:${d.weight}`).join(', ')
+  }${showHeaders(r)}`;
 
-const routes = (out: MergeOutput, namespace?: string, service?: string): string[] => virtualService(out, namespace, service).spec.http.map(showRoute);
+const routes = (out: MergeOutput, namespace?: string, name?: string): string[] => virtualService(out, namespace, name).spec.http.map(showRoute);
+const names = (out: MergeOutput) => out.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
 
 const P = 'shop.example.com';
 const S = 'staging.shop.example.com';
 const PS = 'pre-staging.shop.example.com';
 
-describe('route order: the five groups', () => {
+describe('route order: the mesh VirtualService', () => {
   const everything = [
     release('prod-v1', 'production', 1),
     release('staging-v1', 'staging', 1),
@@ -42,33 +51,38 @@ describe('route order: the five groups', () => {
     branch('scoped-a', 'scoped-a', { environment: 'pre-staging' }),
   ];
 
-  it('orders scoped branches, protected hosts, unscoped branches, other environments, then the catch-all', () => {
+  it('orders scoped branches, protected environments, unscoped branches, other environments, then the catch-all', () => {
     expect(routes(run(everything))).toEqual([
-      // 1. scoped branch routes: the environment's hosts AND the header; ties by fragment name, not policy order
-      `branch:scoped-a [host=${PS} & x-branch=scoped-a] -> scoped-a:100`,
-      `branch:scoped-z [host=${S} & x-branch=scoped-z] -> scoped-z:100`,
-      // 2. allowBranches: false environments: their hosts
-      `environment:production [host=${P}] -> prod-v1:100`,
-      // 3. unscoped branch routes: the header alone
+      // 1. scoped branch routes: the environment header AND the branch header; ties by fragment name
+      'branch:scoped-a [x-branch=scoped-a & x-environment=pre-staging] -> scoped-a:100',
+      'branch:scoped-z [x-branch=scoped-z & x-environment=staging] -> scoped-z:100',
+      // 2. allowBranches: false environments: the environment header; the branch headers go
+      'environment:production [x-environment=production] -> prod-v1:100 {remove x-branch}',
+      // 3. unscoped branch routes: the branch header alone
       'branch:feature-a [x-branch=feature-a] -> feature-a:100',
       'branch:feature-b [x-branch=feature-b] -> feature-b:100',
       // 4. other non-default environments in policy order
-      `environment:staging [host=${S}] -> staging-v1:100`,
-      `environment:pre-staging [host=${PS}] -> pre-v1:100`,
+      'environment:staging [x-environment=staging] -> staging-v1:100',
+      'environment:pre-staging [x-environment=pre-staging] -> pre-v1:100',
       // 5. the default environment: no match, last
       'default:production -> prod-v1:100',
     ]);
+  });
+
+  it('claims only the service name, and never matches a host', () => {
+    const vs = virtualService(run(everything));
+    expect(vs.spec.hosts).toEqual(['checkout']);
+    expect(JSON.stringify(vs.spec.http)).not.toContain('authority');
   });
 
   it('writes the exact Istio shape of a scoped branch route and of the catch-all', () => {
     const http = virtualService(run([release('prod-v1', 'production', 1), branch('scoped-z', 'scoped-z', { environment: 'staging' })])).spec.http;
     expect(http[0]).toEqual({
       name: 'branch:scoped-z',
-      match: [{ authority: { exact: S }, headers: { 'x-branch': { exact: 'scoped-z' } } }],
+      match: [{ headers: { 'x-branch': { exact: 'scoped-z' }, 'x-environment': { exact: 'staging' } } }],
       route: [{ destination: { host: 'checkout', subset: 'scoped-z' }, weight: 100 }],
     });
     expect(http.at(-1)).toEqual({ name: 'default:production', route: [{ destination: { host: 'checkout', subset: 'prod-v1' }, weight: 100 }] });
-    expect(Object.keys(http.at(-1)!)).not.toContain('match');
   });
 
   it('gives any input order the same routes (order independence)', () => {
@@ -81,21 +95,114 @@ describe('route order: the five groups', () => {
     );
   });
 
-  it('has exactly one catch-all, and it is the last route', () => {
-    const http = virtualService(run(everything)).spec.http;
-    const catchAlls = http.filter((r) => r.match === undefined);
-    expect(catchAlls.map((r) => r.name)).toEqual(['default:production']);
-    expect(http.at(-1)!.name).toBe('default:production');
+  it('has exactly one catch-all in each VirtualService, and it is the last route', () => {
+    for (const vs of run(everything).objects.filter((o): o is VirtualService => o.kind === 'VirtualService')) {
+      const catchAlls = vs.spec.http.filter((r) => r.match === undefined);
+      expect(catchAlls).toHaveLength(1);
+      expect(vs.spec.http.at(-1)).toBe(catchAlls[0]);
+    }
+  });
+});
+
+describe('route order: the gateway VirtualServices', () => {
+  const everything = [
+    release('prod-v1', 'production', 1),
+    release('staging-v1', 'staging', 1),
+    branch('feature-a', 'feature-a'),
+    branch('scoped-z', 'scoped-z', { environment: 'staging' }),
+  ];
+  const out = run(everything, { policy: policy({ gateways: ['istio-system/public-gateway', 'mesh'] }) });
+
+  it('makes one per environment host, bound to the gateways without mesh', () => {
+    expect(names(out)).toEqual([
+      'VirtualService shop/checkout',
+      'VirtualService shop/checkout.pre-staging',
+      'VirtualService shop/checkout.production',
+      'VirtualService shop/checkout.staging',
+      'DestinationRule shop/checkout',
+    ]);
+    expect(virtualService(out, 'shop', 'checkout').spec.gateways).toEqual(['mesh']);
+    for (const [env, host] of [['production', P], ['staging', S], ['pre-staging', PS]]) {
+      const vs = virtualService(out, 'shop', `checkout.${env}`);
+      expect(vs.spec.hosts).toEqual([host]);
+      expect(vs.spec.gateways).toEqual(['istio-system/public-gateway']);
+    }
   });
 
-  it('never lets a branch route reach the hosts of an allowBranches: false environment, nor match without its header', () => {
-    for (const route of virtualService(run(everything)).spec.http.filter((r) => r.name.startsWith('branch:'))) {
-      for (const m of route.match ?? []) {
-        expect(m.headers).toBeDefined();
-        expect(m.authority).not.toEqual({ exact: P });
-      }
-      expect(route.match).toBeDefined();
-    }
+  it('a protected environment has no branch route at all, and strips the branch headers', () => {
+    expect(routes(out, 'shop', 'checkout.production')).toEqual(['environment:production -> prod-v1:100 {set x-environment=production; remove x-branch}']);
+  });
+
+  it('an environment that allows branches: its scoped branches, the unscoped ones, then its catch-all; each route sets the environment header', () => {
+    expect(routes(out, 'shop', 'checkout.staging')).toEqual([
+      'branch:scoped-z [x-branch=scoped-z] -> scoped-z:100 {set x-environment=staging}',
+      'branch:feature-a [x-branch=feature-a] -> feature-a:100 {set x-environment=staging}',
+      'environment:staging -> staging-v1:100 {set x-environment=staging}',
+    ]);
+  });
+
+  it('an environment without a release of its own gets the default environment\'s, with an info result', () => {
+    expect(routes(out, 'shop', 'checkout.pre-staging')).toEqual(['branch:feature-a [x-branch=feature-a] -> feature-a:100 {set x-environment=pre-staging}', 'environment:pre-staging -> prod-v1:100 {set x-environment=pre-staging}']);
+    expect(out.results).toContainEqual(expect.objectContaining({ severity: 'info', message: expect.stringContaining("environment pre-staging has no live release of service checkout, so its requests go to production's release") }));
+  });
+
+  it('an unscoped branch with the same header match as a scoped one is left out where the scoped one answers', () => {
+    const both = run([release('p1', 'production', 1), branch('a', 'x'), branch('b', 'x', { environment: 'staging' })]);
+    expect(routes(both, 'shop', 'checkout.staging').map((r) => r.split(' ')[0])).toEqual(['branch:b', 'environment:staging']);
+    expect(routes(both, 'shop', 'checkout.pre-staging').map((r) => r.split(' ')[0])).toEqual(['branch:a', 'environment:pre-staging']);
+  });
+});
+
+describe('fallbacks', () => {
+  const noDefault = policy({ environments: [{ name: 'staging', hosts: [S] }] });
+  it.each(rows([
+    {
+      case: 'no release anywhere of a service that has releases elsewhere: 503, fail closed',
+      policy: undefined,
+      fragments: [release('s1', 'staging', 1), branch('b', 'b')],
+      vs: 'checkout.production',
+      routes: ['environment:production -> status 503 {set x-environment=production; remove x-branch}'],
+      message: 'VirtualService shop/checkout: environment production has no live release of service checkout, so its requests get 503 (fail closed: no branch can take them); add a release fragment for production.',
+    },
+    {
+      case: 'a weight-0 canary alone is no release: 503, never http: []',
+      policy: undefined,
+      fragments: [fragment('c0', { release: { environment: 'production', revision: 2, weight: 0 } })],
+      vs: 'checkout.production',
+      routes: ['environment:production -> status 503 {set x-environment=production; remove x-branch}'],
+      message: undefined,
+    },
+    {
+      case: 'a branch-only service: the Service itself, without subset',
+      policy: undefined,
+      fragments: [branch('b', 'b')],
+      vs: 'checkout',
+      routes: ['environment:production [x-environment=production] -> (service):100 {remove x-branch}', 'branch:b [x-branch=b] -> b:100', 'default:production -> (service):100'],
+      message: 'VirtualService shop/checkout: environment production has no live release of service checkout, and the service has no release at all, so its requests go to Service checkout itself without subset: every pod it selects, branch builds included, takes them; add a release fragment for production.',
+    },
+    {
+      case: 'no default environment: the mesh catch-all answers 404',
+      policy: noDefault,
+      fragments: [release('s1', 'staging', 1), branch('b', 'b')],
+      vs: 'checkout',
+      routes: ['branch:b [x-branch=b] -> b:100', 'environment:staging [x-environment=staging] -> s1:100', 'default -> status 404'],
+      message: 'VirtualService shop/checkout: the policy names no default environment, so requests inside the mesh that name no environment and no branch get 404; mark one environment default: true in the policy to give them one.',
+    },
+  ]))('%s', (_, { policy: p, fragments, vs, routes: expected, message }) => {
+    const out = run(fragments, p ? { policy: p } : {});
+    expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
+    expect(routes(out, 'shop', vs)).toEqual(expected);
+    if (message) expect(out.results.map((r) => r.message)).toContain(message);
+    for (const o of out.objects) if (o.kind === 'VirtualService') expect(o.spec.http.length).toBeGreaterThan(0);
+  });
+
+  it('never copies a setting Istio refuses beside directResponse', () => {
+    const base = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'checkout', namespace: 'shop' }, spec: { http: [{ fault: { abort: { httpStatus: 500, percentage: { value: 1 } } }, rewrite: { uri: '/' }, timeout: '3s' }] } };
+    const out = run([release('s1', 'staging', 1)], { istioObjects: [{ object: base, source: { path: 'base.yaml' } }] });
+    const route = virtualService(out, 'shop', 'checkout.production').spec.http[0]!;
+    expect(route).toMatchObject({ directResponse: { status: 503 }, timeout: '3s' });
+    expect(Object.keys(route)).not.toContain('fault');
+    expect(Object.keys(route)).not.toContain('rewrite');
   });
 });
 
@@ -108,99 +215,29 @@ describe('route order: policy variations', () => {
       { name: 'qa', hosts: ['qa.shop.example.com'] },
     ],
   });
-  const defaultAllowsBranches = policy({
-    environments: [
-      { name: 'staging', hosts: [S] },
-      { name: 'production', hosts: [P], default: true },
-    ],
-  });
-  const noDefault = policy({ environments: [{ name: 'staging', hosts: [S] }] });
-  const protectedDefaultWithoutHosts = policy({
-    environments: [
-      { name: 'mesh-only', default: true, allowBranches: false },
-      { name: 'staging', hosts: [S] },
-    ],
+  const defaultAllowsBranches = policy({ environments: [{ name: 'staging', hosts: [S] }, { name: 'production', hosts: [P], default: true }] });
+
+  it('an environment with several hosts gets one gateway VirtualService claiming them all', () => {
+    const out = run([release('p1', 'production', 1), release('s1', 'staging', 1), branch('scoped', 'x', { environment: 'staging' })], { policy: twoHostPolicy });
+    expect(virtualService(out, 'shop', 'checkout.staging').spec.hosts).toEqual(['staging.shop.example.com', 'staging2.shop.example.com']);
+    expect(routes(out, 'shop', 'checkout.staging')).toEqual(['branch:scoped [x-branch=x] -> scoped:100 {set x-environment=staging}', 'environment:staging -> s1:100 {set x-environment=staging}']);
   });
 
-  it.each(rows([
-    {
-      case: 'an environment with several hosts gets one match per host, a scoped branch one per host with the header',
-      policy: twoHostPolicy,
-      fragments: [release('p1', 'production', 1), release('s1', 'staging', 1), branch('scoped', 'x', { environment: 'staging' })],
-      routes: [
-        'branch:scoped [host=staging.shop.example.com & x-branch=x | host=staging2.shop.example.com & x-branch=x] -> scoped:100',
-        'environment:production [host=shop.example.com | host=www.shop.example.com] -> p1:100',
-        'environment:staging [host=staging.shop.example.com | host=staging2.shop.example.com] -> s1:100',
-        'default:production -> p1:100',
-      ],
-    },
-    {
-      case: 'several allowBranches: false environments come before unscoped branches, in policy order',
-      policy: twoHostPolicy,
-      fragments: [release('q1', 'qa', 1), release('pa1', 'partner', 1), release('p1', 'production', 1), branch('b', 'b')],
-      routes: [
-        'environment:production [host=shop.example.com | host=www.shop.example.com] -> p1:100',
-        'environment:partner [host=partner.shop.example.com] -> pa1:100',
-        'branch:b [x-branch=b] -> b:100',
-        'environment:qa [host=qa.shop.example.com] -> q1:100',
-        'default:production -> p1:100',
-      ],
-    },
-    {
-      case: 'a default environment that allows branches gets only the catch-all, after the unscoped branches',
-      policy: defaultAllowsBranches,
-      fragments: [release('p1', 'production', 1), release('s1', 'staging', 1), branch('b', 'b')],
-      routes: ['branch:b [x-branch=b] -> b:100', `environment:staging [host=${S}] -> s1:100`, 'default:production -> p1:100'],
-    },
-    {
-      case: 'a branch may be scoped to the default environment when it allows branches',
-      policy: defaultAllowsBranches,
-      fragments: [release('p1', 'production', 1), branch('b', 'b', { environment: 'production' })],
-      routes: [`branch:b [host=${P} & x-branch=b] -> b:100`, 'default:production -> p1:100'],
-    },
-    {
-      case: 'a protected default environment without hosts has no host route, only the catch-all',
-      policy: protectedDefaultWithoutHosts,
-      fragments: [release('m1', 'mesh-only', 1), branch('b', 'b')],
-      routes: ['branch:b [x-branch=b] -> b:100', 'default:mesh-only -> m1:100'],
-    },
-    {
-      case: 'an environment without a release of the service has no route',
-      policy: undefined,
-      fragments: [release('p1', 'production', 1), release('pre1', 'pre-staging', 1)],
-      routes: [`environment:production [host=${P}] -> p1:100`, `environment:pre-staging [host=${PS}] -> pre1:100`, 'default:production -> p1:100'],
-    },
-    {
-      case: 'no default environment: no catch-all at all',
-      policy: noDefault,
-      fragments: [release('s1', 'staging', 1), branch('b', 'b')],
-      routes: ['branch:b [x-branch=b] -> b:100', `environment:staging [host=${S}] -> s1:100`],
-    },
-  ]))('%s', (_, { policy: p, fragments, routes: expected }) => {
-    const out = run(fragments, p ? { policy: p } : {});
-    expect(out.results.filter((r) => r.severity === 'error')).toEqual([]);
-    expect(routes(out)).toEqual(expected);
-    expect(virtualService(out).spec.http.filter((r) => r.match === undefined).length).toBeLessThanOrEqual(1);
+  it('several allowBranches: false environments come before unscoped branches on the mesh, in policy order', () => {
+    const out = run([release('q1', 'qa', 1), release('pa1', 'partner', 1), release('p1', 'production', 1), branch('b', 'b')], { policy: twoHostPolicy });
+    expect(routes(out)).toEqual([
+      'environment:production [x-environment=production] -> p1:100 {remove x-branch}',
+      'environment:partner [x-environment=partner] -> pa1:100 {remove x-branch}',
+      'branch:b [x-branch=b] -> b:100',
+      'environment:qa [x-environment=qa] -> q1:100',
+      'default:production -> p1:100',
+    ]);
   });
 
-  it.each(rows([
-    {
-      case: 'no default environment',
-      policy: noDefault,
-      fragments: [release('s1', 'staging', 1)],
-      message: 'VirtualService shop/checkout: the policy names no default environment, so requests that match no host or branch get no route (404).',
-    },
-    {
-      case: 'the default environment has no stable release of the service',
-      policy: undefined,
-      fragments: [release('s1', 'staging', 1)],
-      message:
-        'VirtualService shop/checkout: environment production (the default) has no stable release of service checkout, so requests that match no route get none (404); add a release fragment for production.',
-    },
-  ]))('warns when there is no catch-all: %s', (_, { policy: p, fragments, message }) => {
-    const out = run(fragments, p ? { policy: p } : {});
-    expect(virtualService(out).spec.http.some((r) => r.match === undefined)).toBe(false);
-    expect(out.results.filter((r) => r.severity === 'warning').map((r) => r.message)).toEqual([message]);
+  it('a default environment that allows branches gets only the catch-all on the mesh, after the unscoped branches', () => {
+    const out = run([release('p1', 'production', 1), release('s1', 'staging', 1), branch('b', 'b')], { policy: defaultAllowsBranches });
+    expect(routes(out)).toEqual(['branch:b [x-branch=b] -> b:100', 'environment:staging [x-environment=staging] -> s1:100', 'default:production -> p1:100']);
+    expect(routes(out, 'shop', 'checkout.production')).toEqual(['branch:b [x-branch=b] -> b:100 {set x-environment=production}', 'environment:production -> p1:100 {set x-environment=production}']);
   });
 });
 
@@ -222,13 +259,6 @@ describe('route names and ties', () => {
     ]);
     expect(routes(out).slice(1, 4)).toEqual(['branch:a-first [x-branch=aaa] -> aa-subset:100', 'branch:b-first [x-branch=zzz] -> zz-subset:100', 'branch:c-first [x-branch=mmm] -> 00-subset:100']);
   });
-
-  it('names every route after where it came from, and no two routes alike', () => {
-    const out = run([release('p1', 'production', 1), release('s1', 'staging', 1), branch('feature-x', 'x'), branch('feature-y', 'y', { environment: 'staging' })]);
-    const names = virtualService(out).spec.http.map((r) => r.name);
-    expect(names).toEqual(['branch:feature-y', 'environment:production', 'branch:feature-x', 'environment:staging', 'default:production']);
-    expect(new Set(names).size).toBe(names.length);
-  });
 });
 
 describe('header and match options', () => {
@@ -238,74 +268,75 @@ describe('header and match options', () => {
     { case: 'default header, exact', policy: undefined, extra: {}, route: 'branch:b [x-branch=feat] -> b:100' },
     { case: 'another branchHeader', policy: allowing({ branchHeader: 'x-build' }), extra: {}, route: 'branch:b [x-build=feat] -> b:100' },
     { case: 'a custom header the policy allows', policy: allowing({ allowedHeaders: ['x-branch', 'x-tenant'] }), extra: { header: 'x-tenant' }, route: 'branch:b [x-tenant=feat] -> b:100' },
-    { case: 'explicit exact match', policy: undefined, extra: { match: 'exact' }, route: 'branch:b [x-branch=feat] -> b:100' },
     { case: 'prefix, when allowed', policy: allowing({ allowedMatches: ['exact', 'prefix'] }), extra: { match: 'prefix' }, route: 'branch:b [x-branch^=feat] -> b:100' },
     { case: 'regex, when allowed', policy: allowing({ allowedMatches: ['regex'] }), extra: { match: 'regex' }, route: 'branch:b [x-branch~=feat] -> b:100' },
     {
       case: 'scoped, custom header and prefix together',
       policy: allowing({ allowedHeaders: ['x-tenant'], allowedMatches: ['prefix'] }),
       extra: { header: 'x-tenant', match: 'prefix', environment: 'staging' },
-      route: `branch:b [host=${S} & x-tenant^=feat] -> b:100`,
+      route: 'branch:b [x-environment=staging & x-tenant^=feat] -> b:100',
     },
+    { case: 'another environmentHeader', policy: allowing({ environmentHeader: 'x-env' }), extra: { environment: 'staging' }, route: 'branch:b [x-branch=feat & x-env=staging] -> b:100' },
   ]))('%s', (_, { policy: p, extra, route }) => {
     const out = run([release('v1', 'production', 1), branch('b', 'feat', extra)], p ? { policy: p } : {});
-    expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
+    expect(out.results.filter((r) => r.severity === 'error' || r.severity === 'warning')).toEqual([]);
     expect(routes(out).filter((r) => r.startsWith('branch:'))).toEqual([route]);
   });
 
-  it('writes a regex match as Istio StringMatch.regex', () => {
-    const out = run([release('v1', 'production', 1), branch('b', '^feat-[0-9]+$', { match: 'regex' })], { policy: allowing({ allowedMatches: ['exact', 'regex'] }) });
-    expect(virtualService(out).spec.http.find((r) => r.name === 'branch:b')!.match).toEqual([{ headers: { 'x-branch': { regex: '^feat-[0-9]+$' } } }]);
+  it('removes every allowed branch header on protected routes, sorted', () => {
+    const out = run([release('v1', 'production', 1)], { policy: allowing({ allowedHeaders: ['x-tenant', 'x-branch', 'x-build'] }) });
+    expect(routes(out, 'shop', 'checkout.production')).toEqual(['environment:production -> v1:100 {set x-environment=production; remove x-branch; remove x-build; remove x-tenant}']);
   });
 });
 
 describe('VirtualService hosts and the mesh gateway', () => {
-  const allHosts = [PS, P, S].sort();
   it.each(rows([
-    { case: 'no gateways given', gateways: undefined, hosts: ['checkout', ...allHosts].sort() },
-    { case: 'an empty gateway list', gateways: [], hosts: ['checkout', ...allHosts].sort() },
-    { case: 'mesh alone', gateways: ['mesh'], hosts: ['checkout', ...allHosts].sort() },
-    { case: 'mesh among gateways', gateways: ['istio-system/public-gateway', 'mesh'], hosts: ['checkout', ...allHosts].sort() },
-    { case: 'only an ingress gateway', gateways: ['istio-system/public-gateway'], hosts: allHosts },
-    { case: 'two ingress gateways', gateways: ['istio-system/a', 'istio-system/b'], hosts: allHosts },
-  ]))('%s', (_, { gateways, hosts }) => {
+    { case: 'no gateways given', gateways: undefined, mesh: { gateways: undefined }, gateway: undefined },
+    { case: 'mesh alone', gateways: ['mesh'], mesh: { gateways: ['mesh'] }, gateway: ['mesh'] },
+    { case: 'mesh among gateways', gateways: ['istio-system/public-gateway', 'mesh'], mesh: { gateways: ['mesh'] }, gateway: ['istio-system/public-gateway'] },
+    { case: 'only an ingress gateway', gateways: ['istio-system/public-gateway'], mesh: undefined, gateway: ['istio-system/public-gateway'] },
+    { case: 'two ingress gateways', gateways: ['istio-system/a', 'istio-system/b'], mesh: undefined, gateway: ['istio-system/a', 'istio-system/b'] },
+  ]))('%s', (_, { gateways, mesh, gateway }) => {
     const out = run([release('v1', 'production', 1)], { policy: policy(gateways === undefined ? {} : { gateways }) });
-    const vs = virtualService(out);
-    expect(vs.spec.hosts).toEqual(hosts);
-    expect(vs.spec.gateways).toEqual(gateways);
+    if (mesh) {
+      expect(virtualService(out).spec.hosts).toEqual(['checkout']);
+      expect(virtualService(out).spec.gateways).toEqual(mesh.gateways);
+    } else expect(names(out)).not.toContain('VirtualService shop/checkout');
+    expect(virtualService(out, 'shop', 'checkout.production').spec.hosts).toEqual([P]);
+    expect(virtualService(out, 'shop', 'checkout.production').spec.gateways).toEqual(gateway);
   });
 
-  it('uses the service name of each VirtualService as its mesh host', () => {
+  it('a service that answers no host gets only its mesh VirtualService', () => {
     const cart = fragment('cart-v1', { service: 'cart', release: { environment: 'production', revision: 1 } });
-    const out = run([release('v1', 'production', 1), cart]);
-    expect(virtualService(out, 'shop', 'cart').spec.hosts).toContain('cart');
-    expect(virtualService(out, 'shop', 'cart').spec.hosts).not.toContain('checkout');
-    expect(virtualService(out, 'shop', 'cart').spec.http.flatMap((r) => r.route.map((d) => d.destination.host))).toEqual(['cart', 'cart']);
+    const out = run([release('v1', 'production', 1), cart], { policy: policy({ hostService: 'checkout' }) });
+    expect(names(out).filter((n) => n.includes('/cart'))).toEqual(['VirtualService shop/cart', 'DestinationRule shop/cart']);
+    expect(virtualService(out, 'shop', 'cart').spec.hosts).toEqual(['cart']);
+    expect(virtualService(out, 'shop', 'cart').spec.http.flatMap((r) => r.route!.map((d) => d.destination.host))).toEqual(['cart', 'cart']);
   });
 });
 
-describe('one VirtualService per namespace and service', () => {
-  it('renders each (namespace, service) on its own', () => {
-    const out = run([
-      release('v1', 'production', 1),
-      fragment('eu-v1', { release: { environment: 'production', revision: 1 } }, 'shop-eu'),
-      fragment('cart-v1', { service: 'cart', release: { environment: 'production', revision: 7 } }),
-      fragment('eu-b', { branch: { value: 'x' } }, 'shop-eu'),
-    ]);
-    const ids = out.objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
-    expect([...ids].sort()).toEqual([
-      'DestinationRule shop-eu/checkout',
+describe('one set of objects per namespace and service', () => {
+  it('renders each (namespace, service) on its own; only the host service answers the hosts', () => {
+    const out = run(
+      [
+        release('v1', 'production', 1),
+        fragment('eu-v1', { release: { environment: 'production', revision: 1 } }, 'shop-eu'),
+        fragment('cart-v1', { service: 'cart', release: { environment: 'production', revision: 7 } }),
+        fragment('eu-b', { branch: { value: 'x' } }, 'shop-eu'),
+      ],
+      { policy: policy({ hostService: 'shop/checkout' }) },
+    );
+    expect(names(out)).toEqual([
+      'VirtualService shop/cart',
       'DestinationRule shop/cart',
+      'VirtualService shop/checkout',
+      'VirtualService shop/checkout.pre-staging',
+      'VirtualService shop/checkout.production',
+      'VirtualService shop/checkout.staging',
       'DestinationRule shop/checkout',
       'VirtualService shop-eu/checkout',
-      'VirtualService shop/cart',
-      'VirtualService shop/checkout',
+      'DestinationRule shop-eu/checkout',
     ]);
-    // each service's VirtualService is followed by its DestinationRule
-    ids.forEach((id, i) => {
-      if (id.startsWith('VirtualService ')) expect(ids[i + 1]).toBe(id.replace('VirtualService', 'DestinationRule'));
-    });
-    expect(routes(out, 'shop-eu', 'checkout')).toEqual([`environment:production [host=${P}] -> eu-v1:100`, 'branch:eu-b [x-branch=x] -> eu-b:100', 'default:production -> eu-v1:100']);
-    expect(routes(out, 'shop', 'checkout')).toEqual([`environment:production [host=${P}] -> v1:100`, 'default:production -> v1:100']);
+    expect(routes(out, 'shop-eu', 'checkout')).toEqual(['environment:production [x-environment=production] -> eu-v1:100 {remove x-branch}', 'branch:eu-b [x-branch=x] -> eu-b:100', 'default:production -> eu-v1:100']);
   });
 });

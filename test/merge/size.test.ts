@@ -27,8 +27,9 @@ describe('checkSize', () => {
     const fragments = [release('v1', 'production', 1), ...Array.from({ length: 1500 }, (_, i) => branch(`feature-${i}`, `feature-${i}`))];
     const out = run(fragments);
     const warnings = out.results.filter((r) => r.severity === 'warning' && r.resourceRef?.kind === 'VirtualService');
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.message).toContain('client-side kubectl apply');
-    expect(out.objects).toHaveLength(2);
+    // the mesh VirtualService and those of staging and pre-staging carry every branch; production's none
+    expect(warnings.map((w) => w.resourceRef?.name)).toEqual(['checkout', 'checkout.pre-staging', 'checkout.staging']);
+    for (const w of warnings) expect(w.message).toContain('client-side kubectl apply');
+    expect(out.objects).toHaveLength(5); // the mesh VirtualService, one per environment host, the DestinationRule
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationRule, VirtualService } from '../../src/model/istio.ts';
 import type { RouteFragment } from '../../src/model/kinds.ts';
 import type { MergeOutput } from '../../src/merge/merge.ts';
-import { fragment, release, run } from '../builders.ts';
+import { fragment, policy, release, run } from '../builders.ts';
 
 /** Table rows named by their `case`, printed in full (vitest's `$case` cuts names at 40 characters). */
 const rows = <T extends { case: string }>(table: T[]): [string, T][] => table.map((row) => [row.case, row]);
@@ -99,7 +99,7 @@ describe('DestinationRule subsets', () => {
       withSubset('v1', asRelease('production', 1), 'v1', { app: 'checkout' }),
       fragment('cart-v1', { service: 'cart', release: { environment: 'production', revision: 1 }, subset: { name: 'v1', labels: { app: 'cart' } } }),
       fragment('eu-v1', { release: { environment: 'production', revision: 1 }, subset: { name: 'v1', labels: { app: 'checkout-eu' } } }, 'shop-eu'),
-    ]);
+    ], { policy: policy({ hostService: 'shop/checkout' }) });
     expect(out.results.filter((r) => r.severity !== 'info')).toEqual([]);
     expect(dr(out, 'shop', 'checkout')!.spec.subsets).toEqual([{ name: 'v1', labels: { app: 'checkout' } }]);
     expect(dr(out, 'shop', 'cart')!.spec.subsets).toEqual([{ name: 'v1', labels: { app: 'cart' } }]);
