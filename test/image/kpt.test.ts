@@ -37,10 +37,10 @@ describe('kpt fn render with image: localhost/switchyard:dev (podman)', () => {
     const first = run('kpt', ['fn', 'render', image], { env: tools.env });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toContain(`[PASS] "${IMAGE}"`);
-    expect(first.stderr).toContain('merged 7 fragments into VirtualService shop/checkout: 6 routes, 6 subsets');
+    expect(first.stderr).toContain('merged 7 fragments into 4 VirtualServices of shop/checkout (checkout, checkout.pre-staging, checkout.production, checkout.staging): 12 routes, 6 subsets');
     const after = snapshot(image);
     expect(before['routes/shop/checkout.yaml']).toBeUndefined();
-    expect(routingObjects(after['routes/shop/checkout.yaml']!).map((o) => (o as { kind: string }).kind)).toEqual(['DestinationRule', 'VirtualService']);
+    expect(routingObjects(after['routes/shop/checkout.yaml']!).map((o) => { const { kind, metadata } = o as { kind: string; metadata: { name: string } }; return `${kind} ${metadata.name}`; }).sort()).toEqual(['DestinationRule checkout', 'VirtualService checkout', 'VirtualService checkout.pre-staging', 'VirtualService checkout.production', 'VirtualService checkout.staging']);
 
     // The same package with the function as an exec: the bundle on the host's Node.
     const exec = freshPackage();

@@ -43,7 +43,7 @@ describe('kustomize container: function with image: localhost/switchyard:dev (po
     expect(routingObjects(without.stdout)).toHaveLength(0);
     const result = run(KUSTOMIZE, ['build', '--enable-alpha-plugins', '--mount', `type=bind,src=${dir}/fragments,dst=/fragments`, dir], { env: tools.env });
     expect(result.status, result.stderr).toBe(0);
-    expect(routingObjects(result.stdout).map((o) => (o as { kind: string }).kind)).toEqual(['DestinationRule', 'VirtualService']);
+    expect(routingObjects(result.stdout).map((o) => { const { kind, metadata } = o as { kind: string; metadata: { name: string } }; return `${kind} ${metadata.name}`; }).sort()).toEqual(['DestinationRule checkout', 'VirtualService checkout', 'VirtualService checkout.pre-staging', 'VirtualService checkout.production', 'VirtualService checkout.staging']);
     expect(result.stdout).toBe(execForm);
     const call = tools.runs().at(-1)!;
     expect(call.at(-1)).toBe(IMAGE);
