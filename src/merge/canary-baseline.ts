@@ -1,9 +1,10 @@
 // Which release a canary is compared with, and whether its new weight still renders: the one
 // place `switchyard canary` leans on the merge's rules for releases (releases.ts chooseReleases).
 // The baseline is the live stable release of the same environment of the same service: the
-// stable release with the highest revision among the fragments that are not expired. Pure.
+// stable release with the highest revision among the fragments that are not expired (live.ts). Pure.
 import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
+import { isExpired } from './live.ts';
 import { merge } from './merge.ts';
 import { qualified } from './messages.ts';
 import { chooseReleases } from './releases.ts';
@@ -19,7 +20,7 @@ function siblings(canary: RouteFragment, fragments: readonly RouteFragment[], no
       f.metadata.namespace === canary.metadata.namespace &&
       f.spec.service === canary.spec.service &&
       f.spec.release?.environment === env &&
-      !(f.spec.expires !== undefined && Date.parse(f.spec.expires) < now.getTime()),
+      !isExpired(f, now),
   );
 }
 
