@@ -5,13 +5,15 @@
 //
 // What is expected comes from rendering PATH... here, with the same processor: every route whose
 // name says which fragment made it (`branch:<fragment>`, `environment:<env>`, `default:<env>`),
-// with each subset it sends traffic to, and each of those subsets in a DestinationRule. OUTPUT
-// passes when some VirtualService of the fragment's namespace has a route of that name sending to
-// that subset, and some DestinationRule of the namespace defines the subset: routes are matched by
-// name and subset, never by counting objects, so one VirtualService per service and several (one
-// per gateway environment) both pass.
+// with each subset it sends traffic to, in each VirtualService the render makes (a branch's route is
+// in the mesh VirtualService S and in S.E of each environment it answers at the gateway), and each
+// of those subsets in a DestinationRule. OUTPUT passes when, for every VirtualService V the render
+// makes, each of V's routes sends to its subset in an OUTPUT VirtualService of V's namespace that
+// is V (same name) or serves what V serves (same hosts and gateways), and some DestinationRule of
+// the namespace defines the subset. Objects are never counted: an output split into several
+// VirtualServices with V's hosts and gateways passes too.
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
-import { destinationsOf, type RouteLike } from '../merge/evaluate.ts';
+import { boundGateways, destinationsOf, type RouteLike } from '../merge/evaluate.ts';
 import { describeSubject } from '../merge/messages.ts';
 import { API_VERSION, FRAGMENT_KIND, type KubeObject, type RouteFragment, type Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
@@ -25,6 +27,8 @@ const isRecord = (value: unknown): value is Json => value !== null && typeof val
 
 export interface ExpectedRoute {
   namespace?: string;
+  /** The VirtualService of the render that has the route. */
+  virtualService: string;
   route: string;
   subset: string;
   fragment?: Sourced<RouteFragment>;
@@ -45,6 +49,14 @@ const httpOf = (o: KubeObject): RouteLike[] => {
   const spec = isRecord(o.spec) ? o.spec : {};
   return Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [];
 };
+/** What a VirtualService serves, as a key: its hosts and its gateways (as boundGateways gives them), each sorted. */
+const servesKey = (o: KubeObject): string => {
+  const spec = isRecord(o.spec) ? o.spec : {};
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const hosts = strings(spec.hosts).map((h) => h.toLowerCase()).sort();
+  const gateways = boundGateways(strings(spec.gateways), metaOf(o).namespace).sort();
+  return JSON.stringify([hosts, gateways]);
+};
 const FRAGMENT_ROUTE = /^(?:branch|environment|default):/;
 
 /** The fragment that a route name and subset come from, among the render's input fragments. */
@@ -58,23 +70,23 @@ function fragmentFor(fragments: readonly Sourced<RouteFragment>[], namespace: st
     .sort((a, b) => b.object.spec.release!.revision - a.object.spec.release!.revision)[0];
 }
 
-/** The routes Switchyard's own render of the fragments makes, one entry per (namespace, route, subset). */
+/** The routes Switchyard's own render of the fragments makes, one entry per (namespace, VirtualService, route, subset). */
 export function expectedRoutes(rendered: Rendered): ExpectedRoute[] {
   const seen = new Set<string>();
   const expected: ExpectedRoute[] = [];
   for (const { object } of rendered.objects) {
     if (object.kind !== 'VirtualService') continue;
-    const { namespace, labels } = metaOf(object);
+    const { name, namespace, labels } = metaOf(object);
     if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) continue;
     for (const route of httpOf(object)) {
       if (typeof route.name !== 'string' || !FRAGMENT_ROUTE.test(route.name)) continue;
       for (const d of destinationsOf(route)) {
         if (d.subset === undefined || d.share <= 0) continue;
-        const key = `${namespace ?? ''}\u0000${route.name}\u0000${d.subset}`;
+        const key = `${namespace ?? ''}\u0000${name}\u0000${route.name}\u0000${d.subset}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const fragment = fragmentFor(rendered.fragments, namespace, route.name, d.subset);
-        expected.push({ ...(namespace !== undefined ? { namespace } : {}), route: route.name, subset: d.subset, ...(fragment ? { fragment } : {}) });
+        expected.push({ ...(namespace !== undefined ? { namespace } : {}), virtualService: name, route: route.name, subset: d.subset, ...(fragment ? { fragment } : {}) });
       }
     }
   }
@@ -112,30 +124,45 @@ function missingResult(e: ExpectedRoute, message: string): Result {
 /** Compares OUTPUT with what the fragments make. */
 export function checkRendered(rendered: Rendered, outputName: string, output: { objects: readonly KubeObject[]; fragments: number }): RenderedCheck {
   const expected = expectedRoutes(rendered);
+  /** What the render's VirtualService `namespace/name` serves. */
+  const serves = new Map<string, string>();
+  for (const { object } of rendered.objects) {
+    if (object.kind === 'VirtualService') serves.set(`${metaOf(object).namespace ?? ''}/${metaOf(object).name}`, servesKey(object));
+  }
+  // each output route sending to a subset, under its VirtualService's name and under what it serves
   const routes = new Set<string>();
   const subsets = new Set<string>();
   for (const o of output.objects) {
-    const { namespace } = metaOf(o);
+    const { name, namespace } = metaOf(o);
     if (o.kind === 'VirtualService') {
+      const key = servesKey(o);
       for (const route of httpOf(o)) {
         if (typeof route.name !== 'string') continue;
-        for (const d of destinationsOf(route)) if (d.subset !== undefined) routes.add(`${namespace ?? ''}\u0000${route.name}\u0000${d.subset}`);
+        for (const d of destinationsOf(route)) {
+          if (d.subset === undefined) continue;
+          routes.add(`${namespace ?? ''}\u0000name:${name}\u0000${route.name}\u0000${d.subset}`);
+          routes.add(`${namespace ?? ''}\u0000serves:${key}\u0000${route.name}\u0000${d.subset}`);
+        }
       }
     } else if (o.kind === 'DestinationRule') {
       const spec = isRecord(o.spec) ? o.spec : {};
       for (const s of Array.isArray(spec.subsets) ? spec.subsets : []) if (isRecord(s) && typeof s.name === 'string') subsets.add(`${namespace ?? ''}\u0000${s.name}`);
     }
   }
+  const present = (e: ExpectedRoute): boolean => {
+    const tail = `\u0000${e.route}\u0000${e.subset}`;
+    return routes.has(`${e.namespace ?? ''}\u0000name:${e.virtualService}${tail}`) || routes.has(`${e.namespace ?? ''}\u0000serves:${serves.get(`${e.namespace ?? ''}/${e.virtualService}`)}${tail}`);
+  };
   const virtualServices = output.objects.filter((o) => o.kind === 'VirtualService').length;
   const RUN_IT = 'run kustomize build with --enable-alpha-plugins --enable-exec, kpt fn render with --allow-exec, kubectl kustomize with the exec plugin, or switchyard render';
   const why =
     virtualServices > 0
       ? `${outputName} has ${virtualServices} VirtualService${virtualServices === 1 ? '' : 's'} but not these routes: render it again from these fragments, or find the step that dropped or changed them`
       : `${outputName} holds no VirtualService${output.fragments > 0 ? ` and ${output.fragments} RouteFragment${output.fragments === 1 ? '' : 's'}` : ''}, so Switchyard never ran: ${RUN_IT}`;
-  const missingRoutes = expected.filter((e) => !routes.has(`${e.namespace ?? ''}\u0000${e.route}\u0000${e.subset}`));
+  const missingRoutes = expected.filter((e) => !present(e));
   const missingSubsets = expected.filter((e) => !missingRoutes.includes(e) && !subsets.has(`${e.namespace ?? ''}\u0000${e.subset}`));
   const results: Result[] = [
-    ...missingRoutes.map((e) => missingResult(e, `its route ${e.route} to subset ${e.subset} is not in ${outputName}: no VirtualService${e.namespace ? ` of namespace ${e.namespace}` : ''} there has it.`)),
+    ...missingRoutes.map((e) => missingResult(e, `its route ${e.route} to subset ${e.subset} of VirtualService ${e.namespace ? `${e.namespace}/` : ''}${e.virtualService} is not in ${outputName}: no VirtualService there named so, or with its hosts and gateways, has it.`)),
     ...missingSubsets.map((e) => missingResult(e, `subset ${e.subset}, which its route ${e.route} sends traffic to, is in no DestinationRule${e.namespace ? ` of namespace ${e.namespace}` : ''} of ${outputName}, so Istio would answer 503; render ${outputName} again from these fragments.`)),
   ];
   const live = new Set(expected.flatMap((e) => (e.fragment ? [e.fragment] : []))).size;
@@ -147,4 +174,4 @@ export function checkRendered(rendered: Rendered, outputName: string, output: { 
   return { expected, missingRoutes, missingSubsets, results };
 }
 
-export const expectedJson = (e: ExpectedRoute): Json => ({ ...(e.namespace ? { namespace: e.namespace } : {}), route: e.route, subset: e.subset, fragment: fragmentRef(e.fragment) });
+export const expectedJson = (e: ExpectedRoute): Json => ({ ...(e.namespace ? { namespace: e.namespace } : {}), virtualService: e.virtualService, route: e.route, subset: e.subset, fragment: fragmentRef(e.fragment) });

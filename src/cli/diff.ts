@@ -75,12 +75,13 @@ const bothSides = (row: Row): Sourced<RouteFragment>[] => {
   });
 };
 
-/** Rows with the same host and the same before → after, whatever the headers, become one. */
-function grouped(rows: readonly Row[]): { host: string; headers: string[]; row: Row }[] {
-  const groups = new Map<string, { host: string; headers: string[]; row: Row }>();
+/** Rows with the same gateway, host and the same before → after, whatever the headers, become one. */
+function grouped(rows: readonly Row[]): { where: string; host: string; headers: string[]; row: Row }[] {
+  const groups = new Map<string, { where: string; host: string; headers: string[]; row: Row }>();
   for (const row of rows) {
-    const key = `${row.change.request.authority}\u0000${showShares(row.change.before)}\u0000${showShares(row.change.after)}`;
-    const group = groups.get(key) ?? { host: row.change.request.authority, headers: [], row };
+    const where = row.change.request.gateway;
+    const key = `${where}\u0000${row.change.request.authority}\u0000${showShares(row.change.before)}\u0000${showShares(row.change.after)}`;
+    const group = groups.get(key) ?? { where, host: row.change.request.authority, headers: [], row };
     group.headers.push(showHeaders(row.change.request.headers));
     groups.set(key, group);
   }
@@ -112,7 +113,7 @@ export function diff(options: DiffOptions): CommandRun {
     stdout = jsonDocument('diff', results, {
       summary,
       requests,
-      changes: rows.map((r) => ({ host: r.change.request.authority, headers: r.change.request.headers, before: answerJson(r.change.before, r.before), after: answerJson(r.change.after, r.after) })),
+      changes: rows.map((r) => ({ gateway: r.change.request.gateway, host: r.change.request.authority, headers: r.change.request.headers, before: answerJson(r.change.before, r.before), after: answerJson(r.change.after, r.after) })),
     });
   } else if (options.output === 'markdown') {
     const parts = ['## Switchyard routing diff', ''];
@@ -120,10 +121,10 @@ export function diff(options: DiffOptions): CommandRun {
     if (list) parts.push(list);
     if (ok && rows.length === 0) parts.push(`No request changes answer (${requests} compared).`, '');
     if (rows.length > 0) {
-      parts.push(`**${escapeText(summary)}**`, '', '| Host | Headers | Before | After | Fragments |', '|---|---|---|---|---|');
-      for (const { host, headers, row } of grouped(rows)) {
+      parts.push(`**${escapeText(summary)}**`, '', '| At | Host | Headers | Before | After | Fragments |', '|---|---|---|---|---|---|');
+      for (const { where, host, headers, row } of grouped(rows)) {
         const fragments = bothSides(row);
-        parts.push(`| ${code(host)} | ${headers.map(code).join('<br>')} | ${escapeText(showShares(row.change.before))} | ${escapeText(showShares(row.change.after))} | ${fragments.map((f) => code(f.object.metadata.name)).join(', ')} |`);
+        parts.push(`| ${code(where)} | ${code(host)} | ${headers.map(code).join('<br>')} | ${escapeText(showShares(row.change.before))} | ${escapeText(showShares(row.change.after))} | ${fragments.map((f) => code(f.object.metadata.name)).join(', ')} |`);
       }
       parts.push('');
     }
@@ -131,7 +132,7 @@ export function diff(options: DiffOptions): CommandRun {
   } else {
     const lines = rows.map(
       (r) =>
-        `${r.change.request.authority} [${showHeaders(r.change.request.headers)}]: ${showShares(r.change.before)} → ${showShares(r.change.after)}${r.before.length + r.after.length > 0 ? ` (fragments: ${showFragments(bothSides(r))})` : ''}`,
+        `${r.change.request.gateway} ${r.change.request.authority} [${showHeaders(r.change.request.headers)}]: ${showShares(r.change.before)} → ${showShares(r.change.after)}${r.before.length + r.after.length > 0 ? ` (fragments: ${showFragments(bothSides(r))})` : ''}`,
     );
     stdout = lines.length > 0 ? `${lines.join('\n')}\n` : '';
   }

@@ -2,7 +2,7 @@
 // then says which route of the generated VirtualService answers the request and why (which
 // conditions matched, why each earlier route did not), which subsets get what share, and which
 // fragment each came from. The evaluation is src/merge/evaluate.ts, the same one check uses.
-import { boundGateways, describeMatcher, evaluateRoutes, hostRank, hostWithoutPort, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
+import { boundGateways, defaultGateway, describeMatcher, evaluateRoutes, hostWithoutPort, virtualHostOf, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
 import { qualified } from '../merge/messages.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
 import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
@@ -75,10 +75,10 @@ const isRecord = (value: unknown): value is Json => value !== null && typeof val
 interface Answer {
   virtualService: { name: string; namespace?: string; file?: string };
   hosts: string[];
+  namespace?: string;
   gateways: string[];
   /** Envoy's virtual host for the request holds this VirtualService (at the chosen gateway, by domain). */
   served: boolean;
-  rank?: number;
   evaluation: Evaluation;
   http: RouteLike[];
   origin: (route: RouteLike, subset: string | undefined) => Sourced<RouteFragment> | undefined;
@@ -99,12 +99,11 @@ export function explain(options: ExplainOptions): CommandRun {
       const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : [];
       const http: RouteLike[] = Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [];
       const generated = isRecord(meta.labels) && meta.labels[MANAGED_BY_LABEL] === MANAGED_BY;
-      const rank = hostRank(hosts, namespace, options.request.authority);
       return {
         virtualService: { name, ...(namespace ? { namespace } : {}), ...(!generated && source.path ? { file: source.path } : {}) },
+        ...(namespace ? { namespace } : {}),
         gateways: boundGateways(Array.isArray(spec.gateways) ? spec.gateways.filter((g): g is string => typeof g === 'string') : undefined, namespace),
         served: false,
-        ...(rank !== undefined ? { rank } : {}),
         evaluation: evaluateRoutes(http, options.request),
         http,
         origin: (route: RouteLike, subset: string | undefined) =>
@@ -114,10 +113,9 @@ export function explain(options: ExplainOptions): CommandRun {
     })
     .filter((a) => (options.service === undefined || a.virtualService.name.split('.')[0] === options.service) && (options.namespace === undefined || a.virtualService.namespace === options.namespace));
   // Envoy picks one virtual host per request: among the VirtualServices bound to the gateway, the best domain match
-  const gateway = options.gateway ?? all.find((a) => a.rank !== undefined && a.gateways.some((g) => g !== 'mesh'))?.gateways.find((g) => g !== 'mesh') ?? 'mesh';
+  const gateway = options.gateway ?? defaultGateway(all, options.request.authority);
   const bound = all.filter((a) => a.gateways.includes(gateway));
-  const best = Math.max(-1, ...bound.map((a) => a.rank ?? -1));
-  for (const a of bound) a.served = a.rank !== undefined && a.rank === best;
+  for (const a of virtualHostOf(all, gateway, options.request.authority)) a.served = true;
   const answers = bound;
   const request = { ...options.request, gateway };
 

@@ -1,15 +1,15 @@
 // Which requests change answer between two renders (`switchyard diff`): reviewers see what a
 // change does to traffic, not a YAML diff. Pure.
 //
-// The requests that matter are enumerated from the two renders, not fuzzed: every host any
-// VirtualService of either side serves (each environment host; a service's own name as its
-// cluster FQDN; a wildcard host through one name under it), each alone and with each header value
-// that a route of either side matches exactly or by prefix (each branch value, so with its
-// environment's hosts and without). Each request is answered on each side by answerRequest, the
-// one place this module asks the evaluator (evaluate.ts), so it follows the evaluator's host and
-// route semantics wherever they go.
+// A request is (where it arrives: a gateway or the mesh, host, headers). The requests that matter
+// are enumerated from the two renders, not fuzzed: at each gateway (and the mesh) that a
+// VirtualService of either side is bound to, every host a VirtualService bound there serves (each
+// environment host; a service's own name as its cluster FQDN; a wildcard host through one name
+// under it), each alone and with each header value that a route of either side matches exactly or
+// by prefix. Each request is answered on each side by answerRequest, which picks the VirtualService
+// as Envoy does with evaluate.ts's virtualHostOf (the one explain uses), then its route.
 import { byString } from './canonical.ts';
-import { entriesOf, evaluateRoutes, serviceFqdn, servesHost, type HttpRequest, type RouteLike } from './evaluate.ts';
+import { boundGateways, entriesOf, evaluateRoutes, serviceFqdn, virtualHostOf, type HttpRequest, type RouteLike } from './evaluate.ts';
 import type { KubeObject, Sourced } from '../model/kinds.ts';
 
 type Json = Record<string, unknown>;
@@ -32,8 +32,11 @@ export interface RequestAnswer {
   action?: string;
 }
 
+/** A request where it arrives: `gateway` is a gateway as namespace/name, or mesh. */
+export type GatewayRequest = HttpRequest & { gateway: string };
+
 export interface RequestChange {
-  request: HttpRequest;
+  request: GatewayRequest;
   before: RequestAnswer;
   after: RequestAnswer;
 }
@@ -42,6 +45,7 @@ interface VirtualServiceView {
   name: string;
   namespace?: string;
   hosts: string[];
+  gateways: string[];
   http: RouteLike[];
 }
 
@@ -55,6 +59,7 @@ function viewsOf(objects: readonly Sourced<KubeObject>[]): VirtualServiceView[] 
         name: String(meta.name ?? ''),
         ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
         hosts: Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : [],
+        gateways: boundGateways(Array.isArray(spec.gateways) ? spec.gateways.filter((g): g is string => typeof g === 'string') : undefined, typeof meta.namespace === 'string' ? meta.namespace : undefined),
         http: Array.isArray(spec.http) ? spec.http.map((r) => (isRecord(r) ? r : {})) : [],
       };
     })
@@ -62,9 +67,9 @@ function viewsOf(objects: readonly Sourced<KubeObject>[]): VirtualServiceView[] 
 }
 
 /** The one function that asks the evaluator: which VirtualService and route answer, with what shares. */
-export function answerRequest(objects: readonly Sourced<KubeObject>[], request: HttpRequest): RequestAnswer {
-  for (const vs of viewsOf(objects)) {
-    if (!servesHost(vs.hosts, vs.namespace, request.authority)) continue;
+export function answerRequest(objects: readonly Sourced<KubeObject>[], request: GatewayRequest): RequestAnswer {
+  // Envoy's virtual host holds the routes of each VirtualService it picked, in name order here
+  for (const vs of virtualHostOf(viewsOf(objects), request.gateway, request.authority)) {
     const evaluation = evaluateRoutes(vs.http, request);
     const virtualService = vs.namespace ? `${vs.namespace}/${vs.name}` : vs.name;
     if (evaluation.answer === undefined) return { virtualService, shares: [] };
@@ -88,31 +93,47 @@ function requestHost(host: string, namespace: string | undefined): string {
 }
 
 /** The requests to compare: every served host, alone and with each header value a route matches. */
-export function requestsToCompare(...sides: (readonly Sourced<KubeObject>[])[]): HttpRequest[] {
-  const hosts = new Set<string>();
-  const headers = new Map<string, [string, string]>();
+export function requestsToCompare(...sides: (readonly Sourced<KubeObject>[])[]): GatewayRequest[] {
+  const hostsAt = new Map<string, Set<string>>();
+  // each header value alone, and each match entry's header values together (a branch scoped to
+  // an environment matches the environment header AND the branch header)
+  const headerSets = new Map<string, Record<string, string>>([['', {}]]);
+  const add = (pairs: [string, string][]) => {
+    const sorted = [...pairs].sort((a, b) => byString(`${a[0]}\u0000${a[1]}`, `${b[0]}\u0000${b[1]}`));
+    if (new Set(sorted.map(([n]) => n)).size !== sorted.length) return;
+    headerSets.set(sorted.map(([n, v]) => `${n}\u0000${v}`).join('\u0001'), Object.fromEntries(sorted));
+  };
   for (const objects of sides) {
     for (const vs of viewsOf(objects)) {
-      for (const h of vs.hosts) if (h !== '*') hosts.add(requestHost(h, vs.namespace));
+      for (const gateway of vs.gateways) {
+        const hosts = hostsAt.get(gateway) ?? new Set<string>();
+        for (const h of vs.hosts) if (h !== '*') hosts.add(requestHost(h, vs.namespace));
+        hostsAt.set(gateway, hosts);
+      }
       for (const route of vs.http) {
         for (const conditions of entriesOf(route) ?? []) {
+          const pairs: [string, string][] = [];
           for (const c of conditions) {
             if (!c.field.startsWith('headers.') || c.negated || !c.matcher || (c.matcher.kind !== 'exact' && c.matcher.kind !== 'prefix')) continue;
-            const name = c.field.slice('headers.'.length);
-            headers.set(`${name}\u0000${c.matcher.value}`, [name, c.matcher.value]);
+            pairs.push([c.field.slice('headers.'.length), c.matcher.value]);
           }
+          for (const pair of pairs) add([pair]);
+          if (pairs.length > 1) add(pairs);
         }
       }
     }
   }
-  const headerSets: Record<string, string>[] = [{}, ...[...headers.values()].sort((a, b) => byString(`${a[0]}\u0000${a[1]}`, `${b[0]}\u0000${b[1]}`)).map(([n, v]) => ({ [n]: v }))];
-  return [...hosts].sort(byString).flatMap((authority) => headerSets.map((h) => ({ authority, path: '/', headers: h })));
+  // the mesh first, then the gateways by name; within each, hosts by name
+  const gateways = [...hostsAt.keys()].sort((a, b) => (a === 'mesh' ? -1 : b === 'mesh' ? 1 : byString(a, b)));
+  return gateways.flatMap((gateway) =>
+    [...hostsAt.get(gateway)!].sort(byString).flatMap((authority) => [...headerSets].sort(([a], [b]) => byString(a, b)).map(([, h]) => ({ gateway, authority, path: '/', headers: h }))),
+  );
 }
 
 const sameAnswer = (a: RequestAnswer, b: RequestAnswer): boolean =>
   a.virtualService === b.virtualService && a.route === b.route && a.action === b.action && JSON.stringify(a.shares) === JSON.stringify(b.shares);
 
-/** Every request whose answer differs between `before` and `after`, in host and header order. */
+/** Every request whose answer differs between `before` and `after`, in gateway, host and header order. */
 export function diffRouting(before: readonly Sourced<KubeObject>[], after: readonly Sourced<KubeObject>[]): { requests: number; changes: RequestChange[] } {
   const requests = requestsToCompare(before, after);
   const changes: RequestChange[] = [];

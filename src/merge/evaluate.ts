@@ -357,6 +357,31 @@ export function boundGateways(gateways: readonly string[] | undefined, namespace
   return list.map((g) => (g === 'mesh' || g.includes('/') || !namespace ? g : `${namespace}/${g}`));
 }
 
+/** What Envoy's virtual-host selection needs of a VirtualService. */
+export interface HostBinding {
+  hosts: readonly string[];
+  namespace?: string;
+  /** As boundGateways gives them. */
+  gateways: readonly string[];
+}
+
+/** Where a request for `authority` arrives by default: the first gateway other than mesh that a VirtualService for the host is bound to, else mesh. */
+export function defaultGateway(vss: readonly HostBinding[], authority: string): string {
+  const bound = vss.find((vs) => hostRank(vs.hosts, vs.namespace, authority) !== undefined && vs.gateways.some((g) => g !== 'mesh'));
+  return bound?.gateways.find((g) => g !== 'mesh') ?? 'mesh';
+}
+
+/**
+ * The VirtualServices whose routes Envoy's virtual host for `authority` at `gateway` holds: among
+ * those bound to the gateway, the best domain match (hostRank). Empty: no virtual host (404).
+ */
+export function virtualHostOf<T extends HostBinding>(vss: readonly T[], gateway: string, authority: string): T[] {
+  const bound = vss.filter((vs) => vs.gateways.includes(gateway));
+  const ranks = bound.map((vs) => hostRank(vs.hosts, vs.namespace, authority));
+  const best = Math.max(-1, ...ranks.map((r) => r ?? -1));
+  return bound.filter((_, i) => ranks[i] !== undefined && ranks[i] === best);
+}
+
 /** `checkout` in namespace shop → `checkout.shop.svc.cluster.local`; a cluster FQDN as it is; anything else undefined. */
 export function serviceFqdn(host: string, namespace: string | undefined): string | undefined {
   if (/^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local$/.test(host)) return host;

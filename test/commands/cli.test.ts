@@ -17,9 +17,16 @@ describe('pipeline commands', () => {
   it('render --output json prints one results document with the objects render prints', () => {
     const result = switchyard(['render', '--output', 'json', 'examples/render']);
     expect(result.status, result.stderr).toBe(0);
-    const doc = JSON.parse(result.stdout) as { schema: string; command: string; objects: { kind: string }[] };
+    const doc = JSON.parse(result.stdout) as { schema: string; command: string; objects: { kind: string; metadata: { name: string } }[] };
     expect([doc.schema, doc.command]).toEqual(['switchyard.dev/results/v1', 'render']);
-    expect(doc.objects.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'VirtualService']);
+    // the mesh VirtualService, one per environment host set, and the DestinationRule
+    expect(doc.objects.map((o) => `${o.kind} ${o.metadata.name}`).sort()).toEqual([
+      'DestinationRule checkout',
+      'VirtualService checkout',
+      'VirtualService checkout.pre-staging',
+      'VirtualService checkout.production',
+      'VirtualService checkout.staging',
+    ]);
   });
 
   it('the main help lists them', () => {

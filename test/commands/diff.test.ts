@@ -40,10 +40,11 @@ const canary = [
 ];
 
 interface Change {
+  gateway: string;
   host: string;
   headers: Record<string, string>;
-  before: { route: string; shares: unknown[]; fragments: { name: string }[] };
-  after: { route: string; shares: unknown[]; fragments: { name: string }[] };
+  before: { virtualService: string; route: string; shares: unknown[]; fragments: { name: string }[] };
+  after: { virtualService: string; route: string; shares: unknown[]; fragments: { name: string }[] };
 }
 
 const run = (output: string) => {
@@ -58,46 +59,77 @@ describe('switchyard diff', () => {
     const doc = JSON.parse(result.stdout) as { requests: number; changes: Change[] };
     const schema = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(ROOT, 'src/schema/results.schema.json'), 'utf8')) as object);
     expect(schema(doc), JSON.stringify(schema.errors)).toBe(true);
-    // 3 hosts (the mesh name, production's, staging's) x 3 header sets (none, feature-a, feature-b).
-    expect(doc.requests).toBe(9);
+    // A request is (gateway, host, headers). Mesh: checkout's cluster name; the public gateway:
+    // production's and staging's hosts. Header sets: none, each value a route matches alone
+    // (x-branch feature-a / feature-b, x-environment production / staging), and the scoped branch's
+    // entry together (x-branch feature-a AND x-environment staging): 3 hosts x 6 sets.
+    expect(doc.requests).toBe(18);
     const seen = doc.changes.map((c) => ({
-      host: c.host,
-      branch: c.headers['x-branch'] ?? null,
-      before: [c.before.route, c.before.shares, c.before.fragments.map((f) => f.name)],
-      after: [c.after.route, c.after.shares, c.after.fragments.map((f) => f.name)],
+      at: `${c.gateway} ${c.host}`,
+      headers: c.headers,
+      before: [c.before.virtualService, c.before.route, c.before.shares, c.before.fragments.map((f) => f.name)],
+      after: [c.after.virtualService, c.after.route, c.after.shares, c.after.fragments.map((f) => f.name)],
     }));
-    const production = (route: string) => ({ before: [route, [v1], ['checkout-v1']], after: [route, canary, ['checkout-v1', 'checkout-v2']] });
+    const production = (vs: string, route: string) => ({ before: [vs, route, [v1], ['checkout-v1']], after: [vs, route, canary, ['checkout-v1', 'checkout-v2']] });
+    const A = { 'x-branch': 'feature-a' };
+    const B = { 'x-branch': 'feature-b' };
+    const featureA = [[{ subset: 'feature-a', host: 'checkout', share: 100 }], ['checkout-a']] as const;
+    const featureB = [[{ subset: 'feature-b', host: 'checkout', share: 100 }], ['checkout-b']] as const;
+    const staging = [[v1], ['checkout-v1-staging']] as const;
+    const MESH_AT = `mesh ${MESH}`;
+    const GW = 'istio-system/public-gateway';
+    // Worked out by hand from the route order (src/merge/routes.ts's header, the contract):
+    // base mesh VS shop/checkout: branch:checkout-a (x-environment staging AND x-branch feature-a),
+    // environment:production, environment:staging, default:production. Change: environment:production,
+    // branch:checkout-b (unscoped), environment:staging, default:production, production now 90/10.
+    // shop/checkout.production: only environment:production (protected: no branch route).
+    // shop/checkout.staging: base branch:checkout-a, environment:staging; change branch:checkout-b,
+    // environment:staging.
     expect(seen).toEqual([
-      // Inside the mesh: the default route takes the canary; feature-a was never routed here
-      // (scoped to staging); feature-b is a new unscoped branch, so it now diverts.
-      { host: MESH, branch: null, ...production('default:production') },
-      { host: MESH, branch: 'feature-a', ...production('default:production') },
-      { host: MESH, branch: 'feature-b', before: ['default:production', [v1], ['checkout-v1']], after: ['branch:checkout-b', [{ subset: 'feature-b', host: 'checkout', share: 100 }], ['checkout-b']] },
-      // Production's host: no branch can divert it, with or without the header; only the canary.
-      { host: 'shop.example.com', branch: null, ...production('environment:production') },
-      { host: 'shop.example.com', branch: 'feature-a', ...production('environment:production') },
-      { host: 'shop.example.com', branch: 'feature-b', ...production('environment:production') },
-      // Staging without a header is unchanged (not listed); feature-a falls back to staging's release;
-      // feature-b now diverts there too.
-      { host: 'staging.shop.example.com', branch: 'feature-a', before: ['branch:checkout-a', [{ subset: 'feature-a', host: 'checkout', share: 100 }], ['checkout-a']], after: ['environment:staging', [v1], ['checkout-v1-staging']] },
-      { host: 'staging.shop.example.com', branch: 'feature-b', before: ['environment:staging', [v1], ['checkout-v1-staging']], after: ['branch:checkout-b', [{ subset: 'feature-b', host: 'checkout', share: 100 }], ['checkout-b']] },
+      // Mesh, no header and feature-a without x-environment: the default takes the canary.
+      { at: MESH_AT, headers: {}, ...production('shop/checkout', 'default:production') },
+      { at: MESH_AT, headers: A, ...production('shop/checkout', 'default:production') },
+      // Mesh, feature-a in staging: the scoped branch is gone, staging's release answers.
+      { at: MESH_AT, headers: { ...A, 'x-environment': 'staging' }, before: ['shop/checkout', 'branch:checkout-a', ...featureA], after: ['shop/checkout', 'environment:staging', ...staging] },
+      // Mesh, feature-b: the new unscoped branch diverts.
+      { at: MESH_AT, headers: B, before: ['shop/checkout', 'default:production', [v1], ['checkout-v1']], after: ['shop/checkout', 'branch:checkout-b', ...featureB] },
+      { at: MESH_AT, headers: { 'x-environment': 'production' }, ...production('shop/checkout', 'environment:production') },
+      // (mesh, x-environment staging: environment:staging v1 on both sides, not listed)
+      // Production's host at the gateway: no branch can divert it, whatever the headers; only the canary.
+      ...[{}, A, { ...A, 'x-environment': 'staging' }, B, { 'x-environment': 'production' }, { 'x-environment': 'staging' }].map((headers) => ({
+        at: `${GW} shop.example.com`,
+        headers,
+        ...production('shop/checkout.production', 'environment:production'),
+      })),
+      // Staging's host: feature-a (with or without x-environment, which the gateway's routes do not
+      // match) falls back to staging's release; feature-b now diverts. No header, or only
+      // x-environment: environment:staging on both sides, not listed.
+      { at: `${GW} staging.shop.example.com`, headers: A, before: ['shop/checkout.staging', 'branch:checkout-a', ...featureA], after: ['shop/checkout.staging', 'environment:staging', ...staging] },
+      { at: `${GW} staging.shop.example.com`, headers: { ...A, 'x-environment': 'staging' }, before: ['shop/checkout.staging', 'branch:checkout-a', ...featureA], after: ['shop/checkout.staging', 'environment:staging', ...staging] },
+      { at: `${GW} staging.shop.example.com`, headers: B, before: ['shop/checkout.staging', 'environment:staging', ...staging], after: ['shop/checkout.staging', 'branch:checkout-b', ...featureB] },
     ]);
   });
 
   it('--output markdown: one table row per host and change, for a pull-request comment', () => {
     const { stdout } = run('markdown');
     expect(stdout).toContain('## Switchyard routing diff');
-    expect(stdout).toContain('**8 of 9 requests change answer.**');
+    expect(stdout).toContain('**14 of 18 requests change answer.**');
     const rows = stdout.split('\n').filter((l) => l.startsWith('| `'));
-    // shop.example.com's three header sets share one change, and so do the mesh's none/feature-a.
-    expect(rows).toHaveLength(5);
-    expect(rows).toContain('| `shop.example.com` | `(none)`<br>`x-branch: feature-a`<br>`x-branch: feature-b` | environment:production: v1 100% | environment:production: v1 90%, v2 10% | `checkout-v1`, `checkout-v2` |');
+    // Rows group by gateway, host and change: the mesh's none/feature-a share one, its feature-a in
+    // staging, feature-b and x-environment production one each (4); shop.example.com's six header
+    // sets share one (1); staging's feature-a with and without x-environment share one, feature-b
+    // one (2).
+    expect(rows).toHaveLength(7);
+    expect(rows).toContain(
+      '| `istio-system/public-gateway` | `shop.example.com` | `(none)`<br>`x-branch: feature-a`<br>`x-branch: feature-a, x-environment: staging`<br>`x-branch: feature-b`<br>`x-environment: production`<br>`x-environment: staging` | environment:production: v1 100% | environment:production: v1 90%, v2 10% | `checkout-v1`, `checkout-v2` |',
+    );
   });
 
   it('the same fragments on both sides change nothing', () => {
     const dir = workspace({ ...BASE });
     const result = inDir(dir, () => diff(parseDiffArgs(['--base', 'base', '--output', 'markdown', '--now', NOW.toISOString(), 'base'])!));
-    expect(result.stdout).toContain('No request changes answer (6 compared).');
+    // 3 hosts x 5 header sets (none, feature-a, feature-a AND staging, x-environment production, staging)
+    expect(result.stdout).toContain('No request changes answer (15 compared).');
   });
 
   it('a side that does not render is an error naming the side, and nothing is compared', () => {

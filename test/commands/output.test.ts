@@ -53,15 +53,34 @@ describe('--output json', () => {
     const run = inDir(dir, () => renderJson({ paths: ['.'], now: NOW }));
     const doc = parsedDocument(run.stdout);
     expect(doc).toMatchObject({ schema: 'switchyard.dev/results/v1', command: 'render', ok: true, exitCode: 0, counts: { errors: 0 } });
-    const objects = doc.objects as { kind: string }[];
-    expect(objects.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'VirtualService']);
-    const [vs] = doc.virtualServices as { name: string; routes: { name: string; destinations: { subset: string; share: number; fragment: { name: string; file: string } | null }[] }[] }[];
-    expect(vs!.name).toBe('checkout');
-    const production = vs!.routes.find((r) => r.name === 'environment:production')!;
-    expect(production.destinations.map((d) => [d.subset, d.share, d.fragment?.name, d.fragment?.file])).toEqual([
+    const objects = doc.objects as { kind: string; metadata: { name: string }; spec: { hosts?: string[]; gateways?: string[] } }[];
+    // Per service: the mesh VirtualService and one per environment whose hosts it answers (docs/decisions/host-routing.md)
+    expect(objects.map((o) => `${o.kind} ${o.metadata.name} ${JSON.stringify(o.spec.hosts ?? null)} ${JSON.stringify(o.spec.gateways ?? null)}`).sort()).toEqual([
+      'DestinationRule checkout null null',
+      'VirtualService checkout ["checkout"] ["mesh"]',
+      'VirtualService checkout.pre-staging ["pre-staging.shop.example.com"] ["istio-system/public-gateway"]',
+      'VirtualService checkout.production ["shop.example.com"] ["istio-system/public-gateway"]',
+      'VirtualService checkout.staging ["staging.shop.example.com"] ["istio-system/public-gateway"]',
+    ]);
+    type Routes = { name: string; destinations: { subset: string; share: number; fragment: { name: string; file: string } | null }[] }[];
+    const vss = doc.virtualServices as { name: string; routes: Routes }[];
+    // The route order of src/merge/routes.ts for this policy (production protected; feature-jp12
+    // scoped to staging; bugfix-dp34 unscoped), derived from the contract, not read off the output.
+    expect(Object.fromEntries(vss.map((v) => [v.name, v.routes.map((r) => r.name)]))).toEqual({
+      checkout: ['branch:checkout-feature-jp12', 'environment:production', 'branch:checkout-bugfix-dp34', 'environment:staging', 'environment:pre-staging', 'default:production'],
+      'checkout.pre-staging': ['branch:checkout-bugfix-dp34', 'environment:pre-staging'],
+      'checkout.production': ['environment:production'],
+      'checkout.staging': ['branch:checkout-feature-jp12', 'branch:checkout-bugfix-dp34', 'environment:staging'],
+    });
+    const canary = [
       ['v2', 99, 'checkout-v2', 'fragments/checkout-v2.yaml'],
       ['v3', 1, 'checkout-v3', 'fragments/checkout-v3.yaml'],
-    ]);
+    ];
+    const shares = (vs: string, route: string) => vss.find((v) => v.name === vs)!.routes.find((r) => r.name === route)!.destinations.map((d) => [d.subset, d.share, d.fragment?.name, d.fragment?.file]);
+    expect(shares('checkout.production', 'environment:production')).toEqual(canary);
+    expect(shares('checkout', 'environment:production')).toEqual(canary);
+    expect(shares('checkout', 'default:production')).toEqual(canary);
+    expect(shares('checkout.staging', 'branch:checkout-feature-jp12')).toEqual([['feature-jp12', 100, 'checkout-feature-jp12', 'fragments/checkout-feature-jp12.yaml']]);
   });
 
   it('render that fails: ok false, exit 1, the error with its file and the line of its field', () => {
@@ -80,8 +99,9 @@ describe('--output json', () => {
     const run = inDir(dir, () => check(parseCheckArgs(['--output', 'json', '--now', NOW.toISOString(), '.'])!));
     const doc = parsedDocument(run.stdout);
     expect(doc).toMatchObject({ command: 'check', ok: true });
-    expect(doc.summary).toMatch(/^checked 1 VirtualService \(6 routes\)/);
-    expect((doc.virtualServices as unknown[]).length).toBe(1);
+    // checkout (6 routes), checkout.pre-staging (2), checkout.production (1), checkout.staging (3)
+    expect(doc.summary).toMatch(/^checked 4 VirtualServices \(12 routes\)/);
+    expect((doc.virtualServices as { name: string }[]).map((v) => v.name).sort()).toEqual(['checkout', 'checkout.pre-staging', 'checkout.production', 'checkout.staging']);
   });
 
   it('explain: the envelope around the answer', () => {

@@ -60,21 +60,32 @@ describe('check --rendered', () => {
     const rendered = run('node', [BUNDLE, 'render', '--now', NOW, 'policy.yaml', 'fragments', 'service.yaml'], { cwd: dir });
     expect(rendered.status, rendered.stderr).toBe(0);
     const objects = parseAllDocuments(rendered.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: { http?: { name: string }[] } });
-    const vs = objects.find((o) => o.kind === 'VirtualService')!;
-    const split = vs.spec.http!.map((route) => ({ ...vs, metadata: { ...vs.metadata, name: `${vs.metadata.name}.${route.name.replace(/[^a-z0-9-]/g, '-')}` }, spec: { ...vs.spec, http: [route] } }));
-    const others = objects.filter((o) => o !== vs);
+    const vss = objects.filter((o) => o.kind === 'VirtualService');
+    // the mesh VirtualService and one per environment: a branch's route is in several of them
+    expect(vss.map((o) => o.metadata.name).sort()).toEqual(['checkout', 'checkout.pre-staging', 'checkout.production', 'checkout.staging']);
+    const others = objects.filter((o) => o.kind !== 'VirtualService');
+    // each VirtualService split into one per route: other names, the same hosts and gateways
+    const split = vss.flatMap((vs) => vs.spec.http!.map((route) => ({ ...vs, metadata: { ...vs.metadata, name: `${vs.metadata.name}.${route.name.replace(/[^a-z0-9-]/g, '-')}` }, spec: { ...vs.spec, http: [route] } })));
     const asText = (list: object[]) => list.map((o) => stringify(o)).join('---\n');
     expect(check(dir, saved(asText([...others, ...split]))).status).toBe(0);
 
-    const withoutOne = split.filter((o) => o.spec.http![0]!.name !== 'environment:staging');
-    const failed = check(dir, saved(asText([...others, ...withoutOne])), '--output', 'json');
+    // environment:staging to v3 is in checkout (mesh) and checkout.staging; drop it from the mesh's only
+    const dropped = (o: (typeof split)[number]) => o.metadata.name === 'checkout.environment-staging';
+    expect(split.filter(dropped)).toHaveLength(1);
+    const failed = check(dir, saved(asText([...others, ...split.filter((o) => !dropped(o))])), '--output', 'json');
     expect(failed.status).toBe(1);
     const doc = JSON.parse(failed.stdout) as { rendered: { missingRoutes: { route: string; subset: string; fragment: { name: string } }[] } };
-    expect(doc.rendered.missingRoutes).toEqual([{ namespace: 'shop', route: 'environment:staging', subset: 'v3', fragment: { name: 'checkout-staging-v3', namespace: 'shop', file: 'fragments/checkout-staging-v3.yaml' } }]);
+    expect(doc.rendered.missingRoutes).toEqual([{ namespace: 'shop', virtualService: 'checkout', route: 'environment:staging', subset: 'v3', fragment: { name: 'checkout-staging-v3', namespace: 'shop', file: 'fragments/checkout-staging-v3.yaml' } }]);
+
+    // a route of the right name in a VirtualService of another name that serves other hosts does not count
+    const moved = vss.map((vs) => (vs.metadata.name === 'checkout.staging' ? { ...vs, metadata: { ...vs.metadata, name: 'checkout-elsewhere' }, spec: { ...vs.spec, hosts: ['elsewhere.example.com'] } } : vs));
+    const misplaced = check(dir, saved(asText([...others, ...moved])));
+    expect(misplaced.status).toBe(1);
+    expect(misplaced.stderr).toContain('its route environment:staging to subset v3 of VirtualService shop/checkout.staging is not in');
 
     // A route kept but its subset dropped from the DestinationRule is named too.
     const noSubset = others.map((o) => (o.kind === 'DestinationRule' ? { ...o, spec: { ...o.spec, subsets: (o.spec as { subsets: { name: string }[] }).subsets.filter((s) => s.name !== 'v4') } } : o));
-    const broken = check(dir, saved(asText([...noSubset, vs])));
+    const broken = check(dir, saved(asText([...noSubset, ...vss])));
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/RouteFragment shop\/checkout-pre-staging-v4 .*subset v4, which its route environment:pre-staging sends traffic to, is in no DestinationRule/);
     expect(readFileSync(join(dir, 'policy.yaml'), 'utf8')).toContain('RoutingPolicy');
