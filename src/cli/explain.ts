@@ -5,7 +5,7 @@
 import { boundGateways, defaultGateway, describeMatcher, evaluateRoutes, hostWithoutPort, virtualHostOf, type ConditionOutcome, type Evaluation, type HttpRequest, type RouteLike } from '../merge/evaluate.ts';
 import { qualified } from '../merge/messages.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../merge/build.ts';
-import type { KubeObject, RouteFragment, Sourced } from '../model/kinds.ts';
+import type { RouteFragment, Sourced } from '../model/kinds.ts';
 import { finishCommand, parseFlags, parseNow, parseOutput, QUIET, type CommandRun } from './args.ts';
 import { EXPLAIN_HELP } from './help.ts';
 import { exitCodeFor, UsageError } from './io.ts';

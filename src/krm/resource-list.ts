@@ -7,7 +7,7 @@
 import { Document, isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
 import type { Source } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
-import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH, isOrchestratorAnnotation } from './annotations.ts';
+import { INDEX, LEGACY_INDEX, LEGACY_PATH, ORIGIN, PATH } from './annotations.ts';
 import { readBlockYaml } from './block-yaml.ts';
 import { Item } from './item.ts';
 import { scanResourceList } from './scan.ts';
