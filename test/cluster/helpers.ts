@@ -1,6 +1,7 @@
 // Shared by the cluster tests: a fake API server with a connected Cluster (the real client-node
 // stack), object builders, and readers of what the server holds.
 import { connect } from '../../src/cluster/client.ts';
+import { runController, type ControllerOptions } from '../../src/cluster/controller.ts';
 import type { Cluster } from '../../src/cluster/cluster.ts';
 import { reconcileNamespace, type ReconcileOptions, type ReconcileOutcome } from '../../src/cluster/reconcile.ts';
 import type { ClusterObject } from '../../src/cluster/resources.ts';
@@ -30,6 +31,16 @@ export async function startEnv(options: FakeApiServerOptions = {}): Promise<Env>
 export const POLICY = { object: policy({ environments: [{ name: 'production', default: true, allowBranches: false }] }), source: { path: 'policy.yaml' } };
 
 /** One reconcile of a namespace with test defaults (fixed clock, short backoff). */
+/**
+ * The controller as the tests run it: the test policy, no settle time, nothing reported unless
+ * `options` says otherwise; `stop.abort()` ends it, and `done` settles when it has.
+ */
+export function startController(cluster: Cluster, options: Partial<ControllerOptions> & Pick<ControllerOptions, 'namespace'>): { stop: AbortController; done: Promise<void> } {
+  const stop = new AbortController();
+  const done = runController({ cluster, loadPolicy: () => POLICY, renderedBy: RENDERED_BY, signal: stop.signal, reconcile: { settleMs: 0 }, report: () => undefined, ...options });
+  return { stop, done };
+}
+
 export function reconcile(cluster: Cluster, namespace = 'shop', options: Partial<ReconcileOptions> = {}): Promise<ReconcileOutcome> {
   return reconcileNamespace({ cluster, namespace, policy: POLICY, now: () => NOW, renderedBy: RENDERED_BY, backoff: { baseMs: 2, maxMs: 20 }, settleMs: 0, ...options });
 }

@@ -7,11 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { applyFragments } from '../../src/cluster/apply.ts';
 import { connect } from '../../src/cluster/client.ts';
-import { discoverNamespaces, runController } from '../../src/cluster/controller.ts';
+import { discoverNamespaces } from '../../src/cluster/controller.ts';
 import { ROOT, run } from '../e2e/tools.ts';
-import { RENDERED_BY } from '../builders.ts';
 import { FakeApiServer, type RequestAttributes } from './fake-api-server.ts';
-import { branch, deployment, eventually, fragment, POLICY, reconcile, release, routeNames, stored } from './helpers.ts';
+import { branch, deployment, eventually, fragment, reconcile, release, routeNames, startController, stored } from './helpers.ts';
 
 interface Rule {
   apiGroups: string[];
@@ -81,17 +80,10 @@ describe('least-privilege RBAC manifests', () => {
     try {
       server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
       server.put('routefragments', stored(fragment('payments-v1', { service: 'payments', release: { environment: 'production', revision: 1 } }, 'other')));
-      const stop = new AbortController();
-      const done = runController({
-        cluster,
+      const { stop, done } = startController(cluster, {
         namespace: undefined,
-        loadPolicy: () => POLICY,
-        renderedBy: RENDERED_BY,
-        signal: stop.signal,
         leaderElection: { namespace: 'switchyard-system', name: 'switchyard-reconcile', identity: 'a', timings: { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 50 } },
         debounceMs: 10,
-        reconcile: { settleMs: 0 },
-        report: () => undefined,
       });
       await eventually(() => routeNames(server, 'payments', 'other'), (r) => r !== undefined);
       // A promotion (update, prune), a new build with its Deployment, the last fragment of a service gone (delete).
@@ -117,17 +109,10 @@ describe('least-privilege RBAC manifests', () => {
     try {
       expect(grants.every((g) => g.namespace !== undefined)).toBe(true);
       server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
-      const stop = new AbortController();
-      const done = runController({
-        cluster,
+      const { stop, done } = startController(cluster, {
         namespace: 'shop',
-        loadPolicy: () => POLICY,
-        renderedBy: RENDERED_BY,
-        signal: stop.signal,
         leaderElection: { namespace: 'switchyard-system', name: 'switchyard-reconcile', identity: 'a', timings: { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 50 } },
         debounceMs: 10,
-        reconcile: { settleMs: 0 },
-        report: () => undefined,
       });
       await eventually(() => routeNames(server), (r) => r !== undefined);
       server.delete('routefragments', 'shop', 'checkout-v1');

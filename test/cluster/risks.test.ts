@@ -3,14 +3,13 @@
 // field managers, Envoy's propagation delay, skew, closed watches, namespaces that come and go).
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/cluster/client.ts';
-import { runController } from '../../src/cluster/controller.ts';
 import { Health, serveHealth } from '../../src/cluster/health.ts';
 import { LeaderElector } from '../../src/cluster/leader.ts';
 import { POLICY_DIGEST, SUBSETS_ADDED_AT, UNROUTED_AT } from '../../src/cluster/plan.ts';
 import { policyDigest } from '../../src/cluster/reconcile.ts';
-import { NOW, policy, RENDERED_BY } from '../builders.ts';
+import { NOW, policy } from '../builders.ts';
 import { FakeApiServer, type FakeApiServerOptions } from './fake-api-server.ts';
-import { branch, brokenMoments, eventually, fragment, POLICY, reconcile, release, routeNames, stored, subsetNames, writesTo } from './helpers.ts';
+import { branch, brokenMoments, eventually, fragment, POLICY, reconcile, release, routeNames, startController, stored, subsetNames, writesTo } from './helpers.ts';
 
 const servers: FakeApiServer[] = [];
 afterEach(async () => {
@@ -271,18 +270,12 @@ describe('watches and namespaces', () => {
   it('watches the server keeps closing restart with a growing delay, not in a hot loop; ERROR events and 403s are reported as such', async () => {
     const { server, cluster } = await start({ authorize: (r) => !(r.verb === 'watch' && r.resource === 'deployments') });
     server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
-    const stop = new AbortController();
     const messages: string[] = [];
-    const done = runController({
-      cluster,
+    const { stop, done } = startController(cluster, {
       namespace: 'shop',
-      loadPolicy: () => POLICY,
-      renderedBy: RENDERED_BY,
-      signal: stop.signal,
       debounceMs: 5,
       watchRestart: { baseMs: 100, maxMs: 400 },
       failureBackoff: { baseMs: 100, maxMs: 400 },
-      reconcile: { settleMs: 0 },
       report: ({ message }) => message && messages.push(message),
     });
     await eventually(() => routeNames(server), (r) => r !== undefined);
@@ -308,14 +301,9 @@ describe('watches and namespaces', () => {
     const { server, cluster } = await start();
     server.put('routefragments', stored(release('checkout-v1', 'production', 1)));
     server.put('routefragments', stored(fragment('checkout-v1', { service: 'checkout', release: { environment: 'production', revision: 1 } }, 'preview-1')));
-    const stop = new AbortController();
     const outcomes: { namespace: string; empty?: boolean }[] = [];
-    const done = runController({
-      cluster,
+    const { stop, done } = startController(cluster, {
       namespace: undefined,
-      loadPolicy: () => POLICY,
-      renderedBy: RENDERED_BY,
-      signal: stop.signal,
       debounceMs: 5,
       resyncMs: 50,
       reconcile: { settleMs: 0, backoff: { baseMs: 2, maxMs: 20 } },
