@@ -21,9 +21,8 @@ import { isFragment, isLocalConfig } from '../krm/process.ts';
 import { fragmentRef } from './output-json.ts';
 import { readInputs } from './render.ts';
 import type { Rendered } from './rendered.ts';
+import { type Json, isRecord } from '../model/json.ts';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export interface ExpectedRoute {
   namespace?: string;

@@ -11,6 +11,7 @@ import { EXPLAIN_HELP } from './help.ts';
 import { exitCodeFor, UsageError } from './io.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 import { fragmentRef, jsonDocument } from './output-json.ts';
+import { type Json, isRecord } from '../model/json.ts';
 
 export interface ExplainOptions extends RenderInputs {
   request: HttpRequest;
@@ -69,8 +70,6 @@ export function parseExplainArgs(args: readonly string[]): ExplainOptions | unde
   };
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 interface Answer {
   virtualService: { name: string; namespace?: string; file?: string };

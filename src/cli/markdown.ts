@@ -8,9 +8,8 @@ import { qualified } from '../merge/messages.ts';
 import type { FragmentIndex } from '../merge/provenance.ts';
 import type { KubeObject, Sourced } from '../model/kinds.ts';
 import type { Result } from '../model/result.ts';
+import { isRecord } from '../model/json.ts';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A table cell as inline code: pipes escaped (GitHub tables split on them even in code), backticks fenced. */
 export function code(text: string): string {

@@ -14,14 +14,13 @@ import { exitCodeFor } from './io.ts';
 import { locateResults } from './result-lines.ts';
 import { renderForAnalysis, type RenderInputs } from './rendered.ts';
 import { VERSION } from './version.ts';
+import { type Json, isRecord } from '../model/json.ts';
 
 /** The envelope's version. A change that removes or retypes a field makes v2. */
 export const RESULTS_SCHEMA = 'switchyard.dev/results/v1';
 
 export type JsonCommand = 'render' | 'check' | 'explain' | 'prune' | 'diff' | 'canary';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /**
  * The document: the envelope, then the command's own fields. Results carry `file.line` where

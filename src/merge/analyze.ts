@@ -17,6 +17,7 @@ import { describeSubject, qualified, resultFor, type Subject } from './messages.
 import type { FragmentIndex } from './provenance.ts';
 import { checkSize } from './size.ts';
 import { claimsOf, describeClaimant, describeConflict, findHostConflicts } from './host-claims.ts';
+import { type Json, isRecord } from '../model/json.ts';
 
 export interface AnalyzeInput {
   /** Every object the render printed (or the input, where nothing was rendered). */
@@ -25,8 +26,6 @@ export interface AnalyzeInput {
   fragments: FragmentIndex;
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Where each pod-bearing kind keeps its pods' labels. */

@@ -18,8 +18,8 @@ import { checkExportTo, checkGatewayNames, checkRouteSettings, checkTrafficPolic
 import { resultFor, type Subject } from './messages.ts';
 import { under } from './policy-istio.ts';
 import { isGeneratedRouteName } from './routes.ts';
+import type { Json } from '../model/json.ts';
 
-type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Metadata the API server writes; a copy in the output would make the apply conflict or lie. */

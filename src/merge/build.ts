@@ -13,6 +13,7 @@ import type { KubeObject } from '../model/kinds.ts';
 import { byString, ordered, sortKeysDeep } from './canonical.ts';
 import type { Policy } from './policy.ts';
 import { isGeneratedRouteName } from './routes.ts';
+import type { Json } from '../model/json.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'switchyard';
@@ -25,7 +26,6 @@ export interface ServiceId {
   service: string;
 }
 
-type Json = Record<string, unknown>;
 const record = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;

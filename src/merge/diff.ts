@@ -11,9 +11,8 @@
 import { byString } from './canonical.ts';
 import { boundGateways, entriesOf, evaluateRoutes, serviceFqdn, virtualHostOf, type HttpRequest, type RouteLike } from './evaluate.ts';
 import type { KubeObject, Sourced } from '../model/kinds.ts';
+import { isRecord } from '../model/json.ts';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export interface Share {
   subset?: string;

@@ -12,6 +12,7 @@
 import type { RE2JS } from 're2js';
 import { compileRe2, fullMatch } from './regex.ts';
 import { fingerprint } from './canonical.ts';
+import { isRecord } from '../model/json.ts';
 
 export type Matcher =
   | { kind: 'exact'; value: string }
@@ -100,8 +101,6 @@ export interface RouteLike {
   directResponse?: unknown;
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Fields of a match entry that name or modify it but match nothing themselves. */
 const NOT_CONDITIONS = new Set(['name', 'ignoreUriCase', 'statPrefix']);

@@ -6,6 +6,7 @@
 // together (exportTo) do not collide. Pure; used by the merge (render) and by check.
 import { hostsOverlap } from './hosts.ts';
 import { qualified } from './messages.ts';
+import type { Json } from '../model/json.ts';
 
 export interface VirtualServiceClaims {
   namespace?: string;
@@ -20,7 +21,6 @@ export interface VirtualServiceClaims {
   file?: string;
 }
 
-type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 

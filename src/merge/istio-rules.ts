@@ -16,8 +16,8 @@ import { NANOS_PER_MS, NANOS_PER_S, parseGoDuration } from '../schema/go-duratio
 import { checkIstioShape, foreignValues, type IstioShape } from '../schema/istio-schema.ts';
 import { fieldPath, show, type Problem } from '../schema/validate.ts';
 import { re2Problem } from './regex.ts';
+import type { Json } from '../model/json.ts';
 
-type Json = Record<string, unknown>;
 type Segment = string | number;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const has = (o: Json, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k) && o[k] !== undefined && o[k] !== null;

@@ -10,10 +10,10 @@ import crds from './istio/istio-crds.json' with { type: 'json' };
 import { NANOS_PER_MS, parseGoDuration } from './go-duration.ts';
 import { nearest } from './suggest.ts';
 import { fieldPath, show, type Problem } from './validate.ts';
+import type { Json } from '../model/json.ts';
 
 export type IstioShape = 'HTTPRoute' | 'VirtualServiceSpec' | 'TrafficPolicy' | 'SubsetTrafficPolicy' | 'DestinationRuleSpec';
 
-type Json = Record<string, unknown>;
 type Schema = Json;
 type Segment = string | number;
 

@@ -5,6 +5,7 @@ import { validateRouteFragment, validateRoutingPolicy } from './generated/valida
 import fragmentSchema from './route-fragment.schema.json' with { type: 'json' };
 import policySchema from './routing-policy.schema.json' with { type: 'json' };
 import { nearest } from './suggest.ts';
+import type { Json } from '../model/json.ts';
 
 /** One thing wrong with an object: the field (a dotted path; '' for the whole object) and what to do. */
 export interface Problem {
@@ -12,7 +13,6 @@ export interface Problem {
   message: string;
 }
 
-type Json = Record<string, unknown>;
 
 export const checkFragmentSchema = (object: unknown): Problem[] => check(validateRouteFragment, fragmentSchema, object);
 export const checkPolicySchema = (object: unknown): Problem[] => check(validateRoutingPolicy, policySchema, object);
